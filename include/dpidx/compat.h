@@ -1,0 +1,416 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR MIT */
+/*
+ * dpidx/compat.h - the one place where userspace and the kernel differ.
+ *
+ * Every encoding header is written once, against the vocabulary below, and
+ * builds unchanged in two worlds:
+ *
+ *   userspace (default)      liburcu (any flavor the caller included, the
+ *                            default memb flavor otherwise), libnuma, libc,
+ *                            pthreads, GCC/Clang __atomic builtins
+ *   kernel (__KERNEL__)      kernel RCU, kvmalloc_node()/kvfree(), mutexes,
+ *                            READ_ONCE()/smp_store_release(), struct page
+ *
+ * Vocabulary (the same in both worlds):
+ *
+ *   likely(), unlikely(), READ_ONCE(), WRITE_ONCE()
+ *   dpidx_rcu_dereference(p)     reader: load an RCU-published pointer
+ *   dpidx_rcu_assign_pointer(p,v) writer: publish an initialised object
+ *   dpidx_load_consume(p)        reader: load a word that encodes a pointer
+ *                                (address-dependency ordered)
+ *   dpidx_store_release(p, v)    writer: publish such a word
+ *   dpidx_synchronize_rcu()      writer: wait for all pre-existing readers
+ *   dpidx_read_lock/unlock()     reader section (tests, benchmarks, kernel)
+ *   struct dpidx_lock            the writer-side lock (may sleep)
+ *   dpidx_zalloc()/dpidx_free()  small zeroed metadata
+ *   dpidx_vmemmap_alloc()/free() descriptor arrays and big tables, laid out
+ *                                the way the kernel maps vmemmap
+ *
+ * Why the encodings do not use liburcu's rcu_dereference() directly: it is a
+ * volatile load, which ThreadSanitizer cannot pair with the publishing store
+ * and reports as a race.  The __atomic forms below compile to the same plain
+ * MOV on x86-64 and arm64 (consume is promoted to acquire by GCC/Clang, which
+ * is a plain load on x86 and LDAR on arm64) and are understood by TSan.
+ */
+#ifndef DPIDX_COMPAT_H
+#define DPIDX_COMPAT_H
+
+#ifdef __KERNEL__
+/* ------------------------------------------------------------------------ */
+/* Kernel                                                                   */
+/* ------------------------------------------------------------------------ */
+#include <linux/types.h>
+#include <linux/kernel.h>
+#include <linux/errno.h>
+#include <linux/compiler.h>
+#include <linux/bitops.h>
+#include <linux/build_bug.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/mutex.h>
+#include <linux/rcupdate.h>
+#include <linux/numa.h>
+#include <linux/page_ref.h>
+#include <asm/barrier.h>
+
+#define dpidx_static_assert(expr, msg)	static_assert(expr, msg)
+#define dpidx_cacheline_aligned		____cacheline_aligned_in_smp
+#define dpidx_cmpxchg_ptr(p, old, new)	(cmpxchg((p), (old), (new)) == (old))
+#define dpidx_ffz(word)			ffz(word)
+#define dpidx_ffs(word)			__ffs(word)
+
+#define dpidx_rcu_dereference(p)	rcu_dereference(p)
+#define dpidx_rcu_dereference_protected(p) rcu_dereference_protected(p, 1)
+#define dpidx_rcu_assign_pointer(p, v)	rcu_assign_pointer(p, v)
+/* READ_ONCE() carries address dependencies on every arch (alpha included). */
+#define dpidx_load_consume(p)		READ_ONCE(*(p))
+#define dpidx_store_release(p, v)	smp_store_release(p, v)
+#define dpidx_synchronize_rcu()		synchronize_rcu()
+#define dpidx_read_lock()		rcu_read_lock()
+#define dpidx_read_unlock()		rcu_read_unlock()
+
+struct dpidx_lock {
+	struct mutex mutex;
+};
+
+static inline void dpidx_lock_init(struct dpidx_lock *l)
+{
+	mutex_init(&l->mutex);
+}
+
+static inline void dpidx_lock_destroy(struct dpidx_lock *l)
+{
+	mutex_destroy(&l->mutex);
+}
+
+static inline void dpidx_lock(struct dpidx_lock *l)
+{
+	mutex_lock(&l->mutex);
+}
+
+static inline void dpidx_unlock(struct dpidx_lock *l)
+{
+	mutex_unlock(&l->mutex);
+}
+
+static inline bool dpidx_nid_valid(int nid)
+{
+	return nid == NUMA_NO_NODE || (nid >= 0 && nid < MAX_NUMNODES &&
+				       node_online(nid));
+}
+
+static inline void *dpidx_zalloc(size_t size, int nid)
+{
+	return kzalloc_node(size, GFP_KERNEL, nid);
+}
+
+static inline void dpidx_free(void *p)
+{
+	kfree(p);
+}
+
+/*
+ * In the kernel the descriptors of a device-private range are struct pages;
+ * mm/memremap.c would place them in vmemmap.  The module keeps them in a
+ * kvmalloc'ed array on the requested node, which is what a driver-owned
+ * descriptor table would use.
+ */
+static inline void *dpidx_vmemmap_alloc(size_t size, int nid)
+{
+	return kvzalloc_node(size, GFP_KERNEL, nid);
+}
+
+static inline void dpidx_vmemmap_free(void *p, size_t size)
+{
+	(void)size;
+	kvfree(p);
+}
+
+/* The descriptor is the kernel's own struct page. */
+#define dpidx_page page
+
+/*
+ * A device-private struct page points back at its range.  The kernel keeps
+ * its own struct dev_pagemap in page->pgmap; dpidx keeps its range in
+ * page->zone_device_data, which ZONE_DEVICE leaves to the owner.
+ */
+#define dpidx_page_range(page)		((struct dpidx_pgmap *)READ_ONCE((page)->zone_device_data))
+#define dpidx_page_set_range(page, r)	WRITE_ONCE((page)->zone_device_data, (void *)(r))
+#define dpidx_page_get(page)		page_ref_inc(page)
+#define dpidx_page_put(page)		page_ref_dec(page)
+#define dpidx_page_refcount(page)	page_ref_count(page)
+
+#else /* !__KERNEL__ */
+/* ------------------------------------------------------------------------ */
+/* Userspace                                                                */
+/* ------------------------------------------------------------------------ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <errno.h>
+#include <pthread.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <numa.h>
+
+/* Flavor-agnostic: use whichever liburcu flavor the caller included. */
+#if !defined(_URCU_H) && !defined(_URCU_MEMB_H) && !defined(_URCU_QSBR_H) && \
+	!defined(_URCU_BP_H) && !defined(_URCU_MB_H) && !defined(_URCU_SIGNAL_H)
+#include <urcu.h>
+#endif
+
+#define dpidx_static_assert(expr, msg)	_Static_assert(expr, msg)
+#define dpidx_cacheline_aligned		__attribute__((aligned(64)))
+/* Full barrier on success, like the kernel's cmpxchg(). */
+#define dpidx_cmpxchg_ptr(p, old, new)	({				\
+	__typeof__(*(p)) __old = (old);					\
+	__atomic_compare_exchange_n((p), &__old, (new), false,		\
+				    __ATOMIC_SEQ_CST, __ATOMIC_RELAXED); })
+/* First zero / first set bit of a word; undefined for ~0UL / 0 as in the kernel. */
+#define dpidx_ffz(word)			((unsigned long)__builtin_ctzl(~(word)))
+#define dpidx_ffs(word)			((unsigned long)__builtin_ctzl(word))
+
+#ifndef likely
+#define likely(x)	__builtin_expect(!!(x), 1)
+#endif
+#ifndef unlikely
+#define unlikely(x)	__builtin_expect(!!(x), 0)
+#endif
+#ifndef READ_ONCE
+#define READ_ONCE(x)	__atomic_load_n(&(x), __ATOMIC_RELAXED)
+#endif
+#ifndef WRITE_ONCE
+#define WRITE_ONCE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
+#endif
+#ifndef __rcu
+#define __rcu
+#endif
+
+/*
+ * Reader side: consume ordering, so every load through the returned pointer
+ * observes the initialisation the writer did before publishing it.
+ */
+#define dpidx_rcu_dereference(p)	__atomic_load_n(&(p), __ATOMIC_CONSUME)
+/* Writer side, under the writer lock: no concurrent publisher exists. */
+#define dpidx_rcu_dereference_protected(p) __atomic_load_n(&(p), __ATOMIC_RELAXED)
+/*
+ * Release: the object's initialisation happens-before any reader that loads
+ * the new pointer.  Publishing NULL needs no ordering but costs nothing extra
+ * on x86-64, so one form serves both.
+ */
+#define dpidx_rcu_assign_pointer(p, v)	__atomic_store_n(&(p), (v), __ATOMIC_RELEASE)
+#define dpidx_load_consume(p)		__atomic_load_n((p), __ATOMIC_CONSUME)
+#define dpidx_store_release(p, v)	__atomic_store_n((p), (v), __ATOMIC_RELEASE)
+
+/*
+ * ThreadSanitizer does not understand liburcu's grace periods (membarrier,
+ * futexes, uninstrumented atomics in a prebuilt library).  Make them visible:
+ * every read-side unlock is a release on one token, and the end of every
+ * grace period an acquire on it.  That is exactly RCU's guarantee (all reads
+ * of a section that started before the grace period happen-before whatever
+ * the updater does after it), so TSan reports stay real: a free without a
+ * grace period still has no acquire and is still reported.
+ */
+#if defined(__SANITIZE_THREAD__)
+#define DPIDX_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define DPIDX_TSAN 1
+#endif
+#endif
+
+#ifdef DPIDX_TSAN
+void __tsan_acquire(void *addr);
+void __tsan_release(void *addr);
+__attribute__((weak)) char dpidx_tsan_grace_period;
+#define dpidx_tsan_reader_done()	__tsan_release(&dpidx_tsan_grace_period)
+#define dpidx_tsan_grace_period_done()	__tsan_acquire(&dpidx_tsan_grace_period)
+#else
+#define dpidx_tsan_reader_done()	do { } while (0)
+#define dpidx_tsan_grace_period_done()	do { } while (0)
+#endif
+
+static inline void dpidx_read_lock(void)
+{
+	rcu_read_lock();
+}
+
+static inline void dpidx_read_unlock(void)
+{
+	dpidx_tsan_reader_done();
+	rcu_read_unlock();
+}
+
+/* Must not be called inside a read-side section. */
+static inline void dpidx_synchronize_rcu(void)
+{
+	synchronize_rcu();
+	dpidx_tsan_grace_period_done();
+}
+
+struct dpidx_lock {
+	pthread_mutex_t mutex;
+};
+
+static inline void dpidx_lock_init(struct dpidx_lock *l)
+{
+	pthread_mutex_init(&l->mutex, NULL);
+}
+
+static inline void dpidx_lock_destroy(struct dpidx_lock *l)
+{
+	pthread_mutex_destroy(&l->mutex);
+}
+
+static inline void dpidx_lock(struct dpidx_lock *l)
+{
+	pthread_mutex_lock(&l->mutex);
+}
+
+static inline void dpidx_unlock(struct dpidx_lock *l)
+{
+	pthread_mutex_unlock(&l->mutex);
+}
+
+/*
+ * Debug hooks, compiled in only when the including program defines
+ * DPIDX_DEBUG_HOOKS and provides them (the allocation-failure tests do):
+ *   dpidx_debug_alloc_fail()  true makes this allocation fail with NULL
+ */
+#ifdef DPIDX_DEBUG_HOOKS
+bool dpidx_debug_alloc_fail(void);
+#define dpidx_alloc_should_fail()	dpidx_debug_alloc_fail()
+#else
+#define dpidx_alloc_should_fail()	false
+#endif
+
+/*
+ * DPIDX_DEBUG_POISON: freed descriptors are overwritten with a pattern whose
+ * back-pointer is not a valid pointer, so a reader that touches a descriptor
+ * after its grace period sees garbage instead of plausible data.
+ */
+#define DPIDX_POISON_BYTE	0x6b
+
+static inline void dpidx_poison(void *p, size_t size)
+{
+#ifdef DPIDX_DEBUG_POISON
+	memset(p, DPIDX_POISON_BYTE, size);
+#else
+	(void)p;
+	(void)size;
+#endif
+}
+
+static inline bool dpidx_numa_usable(void)
+{
+	return numa_available() >= 0;
+}
+
+/* -1 (anywhere) or a node that exists; node 0 always exists. */
+static inline bool dpidx_nid_valid(int nid)
+{
+	if (nid == -1 || nid == 0)
+		return true;
+	return nid > 0 && dpidx_numa_usable() && nid <= numa_max_node();
+}
+
+static inline void *dpidx_zalloc(size_t size, int nid)
+{
+	(void)nid;	/* metadata is small and hot on every node */
+	if (dpidx_alloc_should_fail())
+		return NULL;
+	return calloc(1, size);
+}
+
+static inline void dpidx_free(void *p)
+{
+	free(p);
+}
+
+#define DPIDX_HUGE_SIZE		(2UL << 20)
+#define DPIDX_CACHELINE		64UL
+
+static inline size_t dpidx_vmemmap_bytes(size_t size)
+{
+	if (size >= DPIDX_HUGE_SIZE)
+		return (size + DPIDX_HUGE_SIZE - 1) & ~(DPIDX_HUGE_SIZE - 1);
+	return (size + DPIDX_CACHELINE - 1) & ~(DPIDX_CACHELINE - 1);
+}
+
+/* 2 MiB-aligned anonymous mapping: over-map by 2 MiB and trim both ends. */
+static inline void *dpidx_huge_mmap(size_t bytes)
+{
+	size_t span = bytes + DPIDX_HUGE_SIZE;
+	uintptr_t raw, start;
+	void *p;
+
+	p = mmap(NULL, span, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	raw = (uintptr_t)p;
+	start = (raw + DPIDX_HUGE_SIZE - 1) & ~(DPIDX_HUGE_SIZE - 1);
+	if (start > raw)
+		munmap(p, start - raw);
+	if (raw + span > start + bytes)
+		munmap((void *)(start + bytes), raw + span - start - bytes);
+	return (void *)start;
+}
+
+/*
+ * Descriptor arrays and large tables, placed the way the kernel maps
+ * vmemmap: 2 MiB-aligned and backed by transparent huge pages (so a
+ * descriptor read costs a cache miss, rarely a TLB miss), bound to @nid when
+ * libnuma can, and populated (a never-written mapping is the shared zero page
+ * and would lie about cache behaviour).  Small arrays come from the heap,
+ * cache-line aligned.  Returns zeroed memory or NULL.
+ */
+static inline void *dpidx_vmemmap_alloc(size_t size, int nid)
+{
+	size_t bytes = dpidx_vmemmap_bytes(size);
+	void *p;
+
+	if (dpidx_alloc_should_fail() || size == 0)
+		return NULL;
+	if (bytes < DPIDX_HUGE_SIZE) {
+		p = aligned_alloc(DPIDX_CACHELINE, bytes);
+		if (p)
+			memset(p, 0, bytes);
+		return p;
+	}
+	p = dpidx_huge_mmap(bytes);
+	if (!p)
+		return NULL;
+	(void)madvise(p, bytes, MADV_HUGEPAGE);	/* advisory: THP may be off */
+	if (nid >= 0 && dpidx_numa_usable())
+		numa_tonode_memory(p, bytes, nid);
+	memset(p, 0, bytes);			/* populate, not just reserve */
+	return p;
+}
+
+static inline void dpidx_vmemmap_free(void *p, size_t size)
+{
+	size_t bytes = dpidx_vmemmap_bytes(size);
+
+	if (!p)
+		return;
+	dpidx_poison(p, bytes);
+	if (bytes < DPIDX_HUGE_SIZE)
+		free(p);
+	else
+		munmap(p, bytes);
+}
+
+#define dpidx_page_range(page)		READ_ONCE((page)->pgmap)
+#define dpidx_page_set_range(page, r)	WRITE_ONCE((page)->pgmap, (r))
+#define dpidx_page_get(page)		__atomic_add_fetch(&(page)->refcount, 1, __ATOMIC_RELAXED)
+#define dpidx_page_put(page)		__atomic_sub_fetch(&(page)->refcount, 1, __ATOMIC_RELEASE)
+#define dpidx_page_refcount(page)	__atomic_load_n(&(page)->refcount, __ATOMIC_RELAXED)
+
+#endif /* __KERNEL__ */
+
+#define DPIDX_DIV_ROUND_UP(n, d)	(((n) + (d) - 1) / (d))
+
+#endif /* DPIDX_COMPAT_H */

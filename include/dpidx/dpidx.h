@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR MIT */
+/*
+ * dpidx/dpidx.h - device-private offset index: every encoding, and the
+ * default one behind the generic dpidx_* names.
+ *
+ * The default is the encoding that was fastest on the fault path in the
+ * committed benchmark results (results/README.md).  Define one of
+ * DPIDX_ENCODING_FLAT, DPIDX_ENCODING_MAPLE or DPIDX_ENCODING_TAG before
+ * including this header to choose another.
+ */
+#ifndef DPIDX_DPIDX_H
+#define DPIDX_DPIDX_H
+
+#include "compat.h"
+#include "types.h"
+#include "pte.h"
+#include "flat.h"
+
+#if !defined(DPIDX_ENCODING_FLAT) && !defined(DPIDX_ENCODING_MAPLE) && \
+	!defined(DPIDX_ENCODING_TAG)
+#define DPIDX_ENCODING_FLAT
+#endif
+
+#if defined(DPIDX_ENCODING_FLAT)
+#define DPIDX_DEFAULT_ENCODING		"flat"
+#define DPIDX_DEFAULT(name)		dpidx_flat_##name
+#define DPIDX_DEFAULT_SWAP_TYPES	DPIDX_FLAT_SWAP_TYPES
+#define dpidx_space			dpidx_flat
+#else
+#error "dpidx: the chosen encoding is not available"
+#endif
+
+#define dpidx_init			DPIDX_DEFAULT(init)
+#define dpidx_destroy			DPIDX_DEFAULT(destroy)
+#define dpidx_map			DPIDX_DEFAULT(map)
+#define dpidx_unmap			DPIDX_DEFAULT(unmap)
+#define dpidx_offset_to_page		DPIDX_DEFAULT(offset_to_page)
+#define dpidx_page_to_offset		DPIDX_DEFAULT(page_to_offset)
+#define dpidx_lookup_range		DPIDX_DEFAULT(lookup_range)
+#define dpidx_make_swp_pte		DPIDX_DEFAULT(make_swp_pte)
+#define dpidx_swp_pte_is_device_private	DPIDX_DEFAULT(swp_pte_is_device_private)
+#define dpidx_swp_pte_kind		DPIDX_DEFAULT(swp_pte_kind)
+#define dpidx_swp_pte_offset		DPIDX_DEFAULT(swp_pte_offset)
+#define dpidx_swp_pte_to_page		DPIDX_DEFAULT(swp_pte_to_page)
+
+#endif /* DPIDX_DPIDX_H */
