@@ -100,30 +100,53 @@ static inline bool dpidx_nid_valid(int nid)
 				       node_online(nid));
 }
 
-static inline void *dpidx_zalloc(size_t size, int nid)
+/* DPIDX_DEBUG_POISON: freed descriptors get a pattern, as in userspace. */
+#define DPIDX_POISON_BYTE	0x6b
+
+static inline void dpidx_poison(void *p, size_t size)
 {
-	return kzalloc_node(size, GFP_KERNEL, nid);
+	if (IS_ENABLED(DPIDX_DEBUG_POISON) && p)
+		memset(p, DPIDX_POISON_BYTE, size);
 }
 
-static inline void dpidx_free(void *p)
+/* No fault injection of our own: the kernel has CONFIG_FAILSLAB. */
+#define dpidx_alloc_should_fail()	false
+
+static inline bool dpidx_numa_usable(void)
 {
-	kfree(p);
+	return IS_ENABLED(CONFIG_NUMA);
 }
 
 /*
- * In the kernel the descriptors of a device-private range are struct pages;
- * mm/memremap.c would place them in vmemmap.  The module keeps them in a
- * kvmalloc'ed array on the requested node, which is what a driver-owned
- * descriptor table would use.
+ * Small metadata, but the allocator bitmaps grow with the offset space (up
+ * to megabytes), so kvzalloc: slab when it fits, vmalloc otherwise.
  */
-static inline void *dpidx_vmemmap_alloc(size_t size, int nid)
+static inline void *dpidx_zalloc(size_t size, int nid)
 {
 	return kvzalloc_node(size, GFP_KERNEL, nid);
 }
 
+static inline void dpidx_free(void *p)
+{
+	kvfree(p);
+}
+
+/*
+ * In mm/ the descriptors of a device-private range are struct pages that
+ * the kernel allocates for the range (v6 keeps them in pgmap->pages, out of
+ * the memmap).  The out-of-tree modules allocate such arrays themselves: they
+ * are driver-allocated descriptors, not memmap, and no other kernel code ever
+ * sees them.  __GFP_NOWARN: a range too big to allocate is the caller's
+ * -ENOMEM, not a kernel warning.
+ */
+static inline void *dpidx_vmemmap_alloc(size_t size, int nid)
+{
+	return kvzalloc_node(size, GFP_KERNEL | __GFP_NOWARN, nid);
+}
+
 static inline void dpidx_vmemmap_free(void *p, size_t size)
 {
-	(void)size;
+	dpidx_poison(p, size);
 	kvfree(p);
 }
 
@@ -131,12 +154,19 @@ static inline void dpidx_vmemmap_free(void *p, size_t size)
 #define dpidx_page page
 
 /*
- * A device-private struct page points back at its range.  The kernel keeps
- * its own struct dev_pagemap in page->pgmap; dpidx keeps its range in
- * page->zone_device_data, which ZONE_DEVICE leaves to the owner.
+ * The back-pointer from a descriptor to its range.  In 6.12's struct page
+ * the ZONE_DEVICE view is { flags; pgmap; zone_device_data; mapping; index;
+ * private; _mapcount; _refcount; memcg_data }: zone_device_data overlays
+ * lru.prev, which a device-private page never uses, and it is left to the
+ * page's owner.  The modules' descriptors belong to dpidx, so the range
+ * pointer lives there.  In mm/, where drivers own zone_device_data and
+ * page->pgmap points at the struct dev_pagemap that embeds the range, the
+ * import kit defines these two before including dpidx (kernel/import/).
  */
+#ifndef dpidx_page_range
 #define dpidx_page_range(page)		((struct dpidx_pgmap *)READ_ONCE((page)->zone_device_data))
 #define dpidx_page_set_range(page, r)	WRITE_ONCE((page)->zone_device_data, (void *)(r))
+#endif
 #define dpidx_page_get(page)		page_ref_inc(page)
 #define dpidx_page_put(page)		page_ref_dec(page)
 #define dpidx_page_refcount(page)	page_ref_count(page)
