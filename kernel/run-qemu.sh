@@ -121,7 +121,6 @@ echo "------------------------------------------------------"
 
 [ "$rc" = 124 ] || [ "$rc" = 137 ] && die "the guest did not finish within ${TIMEOUT}s"
 [ "$rc" = 0 ] || die "qemu exited with $rc"
-grep -q '^dpidx-init: done' "$log" || die "the guest did not reach the end of /init"
 
 # A kernel report of any kind fails the run, whatever the tests said.
 reports='WARNING:|BUG:|kernel BUG|Oops|general protection fault|Kernel panic|Call Trace:|KASAN|UBSAN|possible circular locking|inconsistent lock state|lockdep|soft lockup|hard LOCKUP|rcu_.*stall|self-detected stall|Unable to handle'
@@ -129,6 +128,8 @@ if grep -Eq "$reports" "$log"; then
 	grep -E "$reports" "$log" | head -5 >&2
 	die "the kernel reported a problem (see above)"
 fi
+
+grep -q '^dpidx-init: done' "$log" || die "the guest did not reach the end of /init"
 
 # KTAP: a plan, as many results as planned, none failed.
 plan=$(grep -m1 -E '^1\.\.[0-9]+$' "$log" | cut -d. -f3) ||

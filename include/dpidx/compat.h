@@ -52,6 +52,7 @@
 #include <linux/rcupdate.h>
 #include <linux/numa.h>
 #include <linux/page_ref.h>
+#include <linux/log2.h>
 #include <asm/barrier.h>
 
 #define dpidx_static_assert(expr, msg)	static_assert(expr, msg)
@@ -141,6 +142,13 @@ static inline void dpidx_free(void *p)
  */
 static inline void *dpidx_vmemmap_alloc(size_t size, int nid)
 {
+	/*
+	 * Encodings may pack descriptor addresses with their low 6 bits
+	 * clear (flat does).  kmalloc aligns power-of-two sizes naturally;
+	 * larger allocations are page-aligned.
+	 */
+	if (size && size < PAGE_SIZE)
+		size = roundup_pow_of_two(size);
 	return kvzalloc_node(size, GFP_KERNEL | __GFP_NOWARN, nid);
 }
 
