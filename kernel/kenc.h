@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * kernel/kenc.h - every encoding behind one table of function pointers, for
+ * kenc.h - every encoding behind one table of function pointers, for
  * the kernel modules (tests/enc.h is its userspace twin and uses libc).
  *
  * Plugging in an encoding E takes one line X(E, UE) in

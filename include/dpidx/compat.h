@@ -66,6 +66,7 @@
 #define dpidx_rcu_assign_pointer(p, v)	rcu_assign_pointer(p, v)
 /* READ_ONCE() carries address dependencies on every arch (alpha included). */
 #define dpidx_load_consume(p)		READ_ONCE(*(p))
+/* Release: everything written before is visible to a reader of the word. */
 #define dpidx_store_release(p, v)	smp_store_release(p, v)
 #define dpidx_synchronize_rcu()		synchronize_rcu()
 #define dpidx_read_lock()		rcu_read_lock()
@@ -106,8 +107,10 @@ static inline bool dpidx_nid_valid(int nid)
 
 static inline void dpidx_poison(void *p, size_t size)
 {
-	if (IS_ENABLED(DPIDX_DEBUG_POISON) && p)
+#ifdef DPIDX_DEBUG_POISON
+	if (p)
 		memset(p, DPIDX_POISON_BYTE, size);
+#endif
 }
 
 /* No fault injection of our own: the kernel has CONFIG_FAILSLAB. */
