@@ -124,6 +124,14 @@ static inline unsigned long test_arg_ulong(int argc, char **argv,
 	return dflt;
 }
 
+/*
+ * Every descriptor array and table handed out by the vmemmap arena was
+ * freed: destroy() leaks nothing (LSan and valgrind cannot see the arena).
+ */
+#define CHECK_NO_LEAK() \
+	CHECK(dpidx_vmemmap_outstanding() == 0, "%lu bytes of descriptors/tables leaked", \
+	      dpidx_vmemmap_outstanding())
+
 static inline int test_finish(void)
 {
 	if (test_failures) {

@@ -36,6 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	}
 	model_destroy(&m);
+	CHECK_NO_LEAK();
 	if (test_failures)
 		abort();
 	return 0;

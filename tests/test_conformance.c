@@ -374,6 +374,7 @@ int main(int argc, char **argv)
 	test_capacity_and_reuse();
 	test_independent_spaces();
 	test_many_ranges();
+	CHECK_NO_LEAK();
 	rcu_unregister_thread();
 	return test_finish();
 }

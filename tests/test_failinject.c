@@ -112,7 +112,8 @@ static void init_with_faults(struct model *m, const struct dpidx_enc *enc,
 		CHECK(err == -ENOMEM, "init failing alloc #%lu = %d", k, err);
 		REQUIRE(alloc_calls >= k, "init failed (%d) without a failed allocation", err);
 		injected++;
-		free(m->space);	/* nothing else may be left allocated: LSan checks */
+		free(m->space);
+		CHECK_NO_LEAK();	/* a failed init leaves nothing behind */
 	}
 	arm(0);
 }
@@ -150,6 +151,7 @@ int main(int argc, char **argv)
 			map_with_faults(&m, i, nr);
 	}
 	model_destroy(&m);
+	CHECK_NO_LEAK();
 	rcu_unregister_thread();
 	printf("failinject %s: %lu allocation failures injected over %lu operations that allocate\n",
 	       enc->name, injected, failed_ops);

@@ -45,6 +45,7 @@ int main(int argc, char **argv)
 		if (m.r[i].live)
 			model_verify_range(&m, (int)i);
 	model_destroy(&m);
+	CHECK_NO_LEAK();
 
 	rcu_unregister_thread();
 	return test_finish();

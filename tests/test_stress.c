@@ -205,6 +205,7 @@ int main(int argc, char **argv)
 	enc->destroy(space);
 	free(space);
 	free(w);
+	CHECK_NO_LEAK();
 	printf("stress %s: %lu lookups, %lu hits\n", enc->name, total_lookups, total_hits);
 	return test_finish();
 }
