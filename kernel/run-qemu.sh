@@ -18,6 +18,7 @@
 # DPIDX_QEMU_LOG (keep the console log there).
 
 set -euo pipefail
+trap 'echo "run-qemu.sh: FAIL: unexpected error at line $LINENO" >&2' ERR
 
 KVER=${KVER:-6.12.117+deb12-amd64}
 TIMEOUT=${DPIDX_QEMU_TIMEOUT:-600}
@@ -119,7 +120,9 @@ echo "---- console (dpidx lines, and any kernel report) ----"
 grep -E '^(KTAP|1\.\.|ok |not ok |    #|# |dpidx|Hypervisor detected|.*(WARNING|BUG|Oops|Call Trace|panic|lockdep|KASAN|stall|module verification))' "$log" || true
 echo "------------------------------------------------------"
 
-[ "$rc" = 124 ] || [ "$rc" = 137 ] && die "the guest did not finish within ${TIMEOUT}s"
+if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+	die "the guest did not finish within ${TIMEOUT}s"
+fi
 [ "$rc" = 0 ] || die "qemu exited with $rc"
 
 # A kernel report of any kind fails the run, whatever the tests said.
@@ -138,7 +141,7 @@ grep -q '^KTAP version 1$' "$log" || die "no 'KTAP version 1' header"
 results=$(grep -cE '^(not )?ok [0-9]+ ' "$log" || true)
 # busybox insmod retries a failed finit_module() with init_module(), so a
 # failing self-test runs twice: count distinct failures.
-failed=$(grep -E '^not ok [0-9]+ ' "$log" | sort -u | wc -l)
+failed=$(grep -E '^not ok [0-9]+ ' "$log" | sort -u | wc -l || true)
 [ "$failed" = 0 ] || {
 	grep -E '^not ok ' "$log" | sort -u >&2
 	die "$failed self-test(s) failed"
