@@ -302,12 +302,19 @@ out:
 	return err;
 }
 
+/*
+ * Offsets are the ones the space hands out (an encoding may tag them), so
+ * the round trips use offsets of mapped ranges; the negative checks use raw
+ * values, which no ordinary swap or migration entry may turn into.
+ */
 static int case_swp_pte(const struct dpidx_kenc *enc)
 {
-	const unsigned long offsets[] = { 0, 1, 511, 512, 123456, 1UL << 30 };
+	const unsigned long raw[] = { 0, 1, 511, 512, 123456, 1UL << 30 };
 	unsigned int mig = DPIDX_SWP_MIGRATION_READ(enc->swap_types), k, i;
 	struct dpidx_pgmap pgmap = { .nr_pages = 520 };
-	void *s = space_new(enc, 4096);
+	struct dpidx_pgmap big = { .nr_pages = 5000 };
+	unsigned long offsets[6];
+	void *s = space_new(enc, 1UL << 16);
 	struct page *page;
 	bool found;
 	u64 pte;
@@ -316,8 +323,16 @@ static int case_swp_pte(const struct dpidx_kenc *enc)
 	if (!s)
 		return err;
 	err = enc->map(s, &pgmap, NUMA_NO_NODE);
+	if (!err)
+		err = enc->map(s, &big, NUMA_NO_NODE);
 	if (err)
 		goto out;
+	offsets[0] = pgmap.base;
+	offsets[1] = pgmap.base + 1;
+	offsets[2] = pgmap.base + 519;
+	offsets[3] = big.base;
+	offsets[4] = big.base + 4096;
+	offsets[5] = big.base + 4999;
 	err = -EINVAL;
 	for (k = 0; k < DPIDX_NR_KINDS; k++) {
 		for (i = 0; i < ARRAY_SIZE(offsets); i++) {
@@ -340,12 +355,12 @@ static int case_swp_pte(const struct dpidx_kenc *enc)
 			goto out;
 	}
 	/* Ordinary swap entries and migration entries of real PFNs are not. */
-	for (i = 0; i < ARRAY_SIZE(offsets); i++) {
+	for (i = 0; i < ARRAY_SIZE(raw); i++) {
 		for (k = 0; k < DPIDX_MAX_SWAPFILES(enc->swap_types); k++)
-			if (enc->swp_pte_is_device_private(dpidx_swp_pte(k, offsets[i])))
+			if (enc->swp_pte_is_device_private(dpidx_swp_pte(k, raw[i])))
 				goto out;
 		for (k = mig; k < mig + DPIDX_SWP_MIGRATION_NUM; k++)
-			if (enc->swp_pte_is_device_private(dpidx_swp_pte(k, offsets[i])))
+			if (enc->swp_pte_is_device_private(dpidx_swp_pte(k, raw[i])))
 				goto out;
 	}
 	if (enc->swp_pte_is_device_private(0) ||
@@ -436,7 +451,7 @@ struct stress {
 	void *s;
 	struct dpidx_pgmap fixed[STRESS_FIXED];
 	struct dpidx_pgmap slots[STRESS_SLOTS];
-	unsigned long span;		/* readers probe [0, span) */
+	unsigned long origin, span;	/* readers probe [origin, origin + span) */
 	atomic_long_t lookups, hits, maps, errors;
 	atomic_t readers_done;
 	bool writer_done;
@@ -499,12 +514,19 @@ static bool stress_probe_fixed(struct stress *st, u32 rnd)
 static int stress_reader(void *data)
 {
 	struct stress *st = data;
-	unsigned long n = 0;
+	unsigned long n = 0, hint;
 	u32 rnd;
 
 	while (!kthread_should_stop()) {
 		rnd = get_random_u32();
-		stress_probe(st, rnd % st->span);
+		if (n & 1) {
+			stress_probe(st, st->origin + rnd % st->span);
+		} else {
+			/* A racy hint: any value is a valid probe. */
+			hint = READ_ONCE(st->slots[rnd % STRESS_SLOTS].base);
+			stress_probe(st, (hint ? hint : st->origin) +
+					 (rnd >> 8) % 2048);
+		}
 		stress_probe_fixed(st, rnd);
 		if (++n % 64 == 0)
 			cond_resched();
@@ -554,7 +576,11 @@ static int case_concurrency(const struct dpidx_kenc *enc)
 		if (err)
 			goto out;
 	}
-	/* Room for every slot at its largest, plus the fixed ranges. */
+	/*
+	 * Around the offsets the space hands out (an encoding may tag them):
+	 * room for every slot at its largest, plus the fixed ranges.
+	 */
+	st->origin = st->fixed[0].base & ~(DPIDX_PMD_PAGES - 1);
 	st->span = (STRESS_SLOTS + STRESS_FIXED + 2) * 2048;
 	for (nr = 0; nr < STRESS_READERS; nr++) {
 		readers[nr] = kthread_run(stress_reader, st, "dpidx_rd%d", nr);
