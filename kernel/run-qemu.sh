@@ -103,13 +103,19 @@ if [ -w /dev/kvm ] && [ -z "${DPIDX_QEMU_NO_KVM:-}" ]; then
 	grep -q 'Linux version' "$work/kvm-probe.log" && accel=(-accel kvm -cpu host)
 fi
 echo "run-qemu.sh: accelerator ${accel[1]}"
+# The Debian kernel has no KASAN or lockdep; turn on what it does have, so
+# that a use after free (a descriptor freed before readers are done) shows:
+# slab red zones and poisoning, page poisoning (freed descriptor arrays and
+# tables read as 0xaa, and writes to them are reported on reuse), KFENCE
+# guard pages for sampled allocations.
+debug="slub_debug=FZP page_poison=1 kfence.sample_interval=5"
 log=$work/console.log
 echo "run-qemu.sh: booting $kernel_image (timeout ${TIMEOUT}s)"
 rc=0
 timeout -k 10 "$TIMEOUT" qemu-system-x86_64 \
 	"${accel[@]}" -smp 2 -m "$MEM" \
 	-kernel "$kernel_image" -initrd "$work/initramfs.gz" \
-	-append "console=ttyS0 printk.time=0 loglevel=7 panic=-1 rdinit=/init" \
+	-append "console=ttyS0 printk.time=0 loglevel=7 panic=-1 rdinit=/init $debug" \
 	-display none -monitor none -serial stdio -no-reboot \
 	</dev/null >"$log" 2>&1 || rc=$?
 tr -d '\r' <"$log" >"$log.txt"
