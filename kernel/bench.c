@@ -18,6 +18,9 @@
  *     pfn_to_page   vmemmap arithmetic on real PFNs: the physical limit
  *   fault   swap PTE -> is it device-private -> page -> owner check
  *     the same four, decoding v6's PTE layout for the baselines
+ *   range   512 consecutive offsets (one whole range) -> their pages, the
+ *           hmm_range_fault() shape: dpidx_<enc>_lookup_range() against one
+ *           mtree_load()/xa_load()/pfn_to_page() per page; ns per page
  *
  * The descriptors are driver-allocated struct pages (not memmap) for the
  * encodings and the tree baselines, and the real memmap for pfn_to_page.
@@ -91,9 +94,37 @@ static unsigned long E##_bench_fault(void *s, const struct bench_keys *k,	\
 
 DPIDX_KERNEL_FOR_EACH_ENCODING(BENCH_ENC_LOOPS)
 
-#define BENCH_ENC_FNS(E, UE)	{ E##_bench_lookup, E##_bench_fault },
+/* The hmm_range_fault() path writes its pages here (one bench at a time). */
+static struct page *bench_window[BENCH_RANGE_PAGES];
+
+static inline unsigned long window_sum(void)
+{
+	unsigned long j, sink = 0;
+
+	for (j = 0; j < BENCH_RANGE_PAGES; j++)
+		sink += (unsigned long)bench_window[j];
+	return sink;
+}
+
+#define BENCH_ENC_RANGE(E, UE)							\
+static unsigned long E##_bench_range(void *s, const struct bench_keys *k,	\
+				     unsigned long from, unsigned long to)	\
+{										\
+	unsigned long i, sink = 0;						\
+										\
+	for (i = from; i < to; i++) {						\
+		dpidx_##E##_lookup_range(s, k->offsets[i], BENCH_RANGE_PAGES,	\
+					 bench_window);				\
+		sink += window_sum();						\
+	}									\
+	return sink;								\
+}
+
+DPIDX_KERNEL_FOR_EACH_ENCODING(BENCH_ENC_RANGE)
+
+#define BENCH_ENC_FNS(E, UE)	{ E##_bench_lookup, E##_bench_fault, E##_bench_range },
 static const struct {
-	bench_fn lookup, fault;
+	bench_fn lookup, fault, range;
 } bench_enc_fns[] = {
 	DPIDX_KERNEL_FOR_EACH_ENCODING(BENCH_ENC_FNS)
 };
@@ -123,6 +154,50 @@ static unsigned long xa_bench_lookup(void *xa, const struct bench_keys *k,
 	for (i = from; i < to; i++)
 		sink += (unsigned long)range_page(xa_load(xa, k->offsets[i]),
 						  k->offsets[i]);
+	return sink;
+}
+
+/* v6 resolves a device-private PTE at a time: one tree walk per page. */
+static unsigned long mtree_bench_range(void *mt, const struct bench_keys *k,
+				       unsigned long from, unsigned long to)
+{
+	unsigned long i, j, o, sink = 0;
+
+	for (i = from; i < to; i++) {
+		for (j = 0; j < BENCH_RANGE_PAGES; j++) {
+			o = k->offsets[i] + j;
+			bench_window[j] = range_page(mtree_load(mt, o), o);
+		}
+		sink += window_sum();
+	}
+	return sink;
+}
+
+static unsigned long xa_bench_range(void *xa, const struct bench_keys *k,
+				    unsigned long from, unsigned long to)
+{
+	unsigned long i, j, o, sink = 0;
+
+	for (i = from; i < to; i++) {
+		for (j = 0; j < BENCH_RANGE_PAGES; j++) {
+			o = k->offsets[i] + j;
+			bench_window[j] = range_page(xa_load(xa, o), o);
+		}
+		sink += window_sum();
+	}
+	return sink;
+}
+
+static unsigned long pfn_bench_range(void *unused, const struct bench_keys *k,
+				     unsigned long from, unsigned long to)
+{
+	unsigned long i, j, sink = 0;
+
+	for (i = from; i < to; i++) {
+		for (j = 0; j < BENCH_RANGE_PAGES; j++)
+			bench_window[j] = pfn_to_page(k->offsets[i] + j);
+		sink += window_sum();
+	}
 	return sink;
 }
 
@@ -252,22 +327,8 @@ static int bench_validate(const char *name, bench_fn fn, void *ctx,
 struct bench_result {
 	const char *name;
 	unsigned long lookup, fault;	/* ns/op x100 */
+	unsigned long range;		/* ns/page x100, 512-page windows */
 };
-
-static void bench_report(const struct bench_result *r, unsigned int nr,
-			 const struct bench_result *v6)
-{
-	unsigned int i;
-
-	pr_info("  %-12s %12s %8s %12s %8s\n", "method", "lookup ns/op",
-		"vs v6", "fault ns/op", "vs v6");
-	for (i = 0; i < nr; i++)
-		pr_info("  %-12s %9lu.%02lu %7lu%% %9lu.%02lu %7lu%%\n",
-			r[i].name, r[i].lookup / 100, r[i].lookup % 100,
-			r[i].lookup * 100 / max(v6->lookup, 1UL),
-			r[i].fault / 100, r[i].fault % 100,
-			r[i].fault * 100 / max(v6->fault, 1UL));
-}
 
 struct bench_shape {
 	unsigned long nr_ranges;
@@ -277,13 +338,99 @@ struct bench_shape {
 	unsigned int nr_results;
 };
 
+static void bench_report(const struct bench_result *r, unsigned int nr,
+			 const struct bench_result *v6)
+{
+	unsigned int i;
+
+	pr_info("  %-12s %12s %6s %12s %6s %12s %6s\n", "method",
+		"lookup ns/op", "vs v6", "fault ns/op", "vs v6",
+		"range ns/pg", "vs v6");
+	for (i = 0; i < nr; i++)
+		pr_info("  %-12s %9lu.%02lu %5lu%% %9lu.%02lu %5lu%% %9lu.%02lu %5lu%%\n",
+			r[i].name, r[i].lookup / 100, r[i].lookup % 100,
+			r[i].lookup * 100 / max(v6->lookup, 1UL),
+			r[i].fault / 100, r[i].fault % 100,
+			r[i].fault * 100 / max(v6->fault, 1UL),
+			r[i].range / 100, r[i].range % 100,
+			r[i].range * 100 / max(v6->range, 1UL));
+}
+
+/*
+ * The hmm_range_fault() shape: windows of 512 consecutive offsets, one per
+ * 512 keys, each a whole range starting at @first[key's range] (an offset or
+ * a PFN).  @first_page gives the window's first page, for validation.
+ */
+static int window_keys(struct bench_keys *kw, const struct bench_shape *sh,
+		       unsigned long (*first)(const void *ctx, unsigned long r),
+		       struct page *(*first_page)(const void *ctx, unsigned long r),
+		       const void *ctx)
+{
+	unsigned long i, n = max(ops / BENCH_RANGE_PAGES, 1UL);
+	int err = keys_alloc(kw, n);
+
+	for (i = 0; !err && i < n; i++) {
+		kw->offsets[i] = first(ctx, sh->key_range[i]);
+		kw->expect[i] = first_page(ctx, sh->key_range[i]);
+	}
+	return err;
+}
+
+/* Not timed: each window must resolve to its 512 consecutive pages. */
+static int window_validate(const char *name, bench_fn fn, void *ctx,
+			   const struct bench_keys *kw)
+{
+	unsigned long i, sink = 0, want = 0;
+
+	for (i = 0; i < kw->n; i++)
+		want += BENCH_RANGE_PAGES * (unsigned long)kw->expect[i] +
+			sizeof(struct page) * (BENCH_RANGE_PAGES - 1) *
+			BENCH_RANGE_PAGES / 2;
+	rcu_read_lock();
+	for (i = 0; i < kw->n; i++)
+		sink += fn(ctx, kw, i, i + 1);
+	rcu_read_unlock();
+	if (sink != want) {
+		pr_info("%s resolves some windows wrongly\n", name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static unsigned long range_time(bench_fn fn, void *ctx,
+				const struct bench_keys *kw, unsigned long *sink)
+{
+	return bench_time(fn, ctx, kw, sink) / BENCH_RANGE_PAGES;
+}
+
+static unsigned long pgmap_first(const void *pgmaps, unsigned long r)
+{
+	return ((const struct dpidx_pgmap *)pgmaps)[r].base;
+}
+
+static struct page *pgmap_first_page(const void *pgmaps, unsigned long r)
+{
+	return ((const struct dpidx_pgmap *)pgmaps)[r].pages;
+}
+
+static unsigned long pfn_first(const void *unused, unsigned long r)
+{
+	return BENCH_PFN_FIRST + r * BENCH_RANGE_PAGES % BENCH_PFN_SPAN;
+}
+
+static struct page *pfn_first_page(const void *unused, unsigned long r)
+{
+	return pfn_to_page(pfn_first(NULL, r));
+}
+
+
 /* Time one encoding; its ranges stay mapped in *@space for the baselines. */
 static int bench_encoding(struct bench_shape *sh, unsigned int e,
 			  struct dpidx_pgmap *pgmaps, void *s)
 {
 	const struct dpidx_kenc *enc = dpidx_kencs[e];
 	struct bench_result *r = &sh->results[sh->nr_results];
-	struct bench_keys k = { 0 };
+	struct bench_keys k = { 0 }, kw = { 0 };
 	unsigned long i, r_idx;
 	int err;
 
@@ -306,14 +453,20 @@ static int bench_encoding(struct bench_shape *sh, unsigned int e,
 		k.expect[i] = &pgmaps[r_idx].pages[sh->key_page[i]];
 	}
 	err = bench_validate(enc->name, bench_enc_fns[e].lookup, s, &k);
+	if (!err)
+		err = window_keys(&kw, sh, pgmap_first, pgmap_first_page, pgmaps);
+	if (!err)
+		err = window_validate(enc->name, bench_enc_fns[e].range, s, &kw);
 	if (!err) {
 		r->name = enc->name;
 		r->lookup = bench_time(bench_enc_fns[e].lookup, s, &k, sh->sink);
 		r->fault = bench_time(bench_enc_fns[e].fault, s, &k, sh->sink);
+		r->range = range_time(bench_enc_fns[e].range, s, &kw, sh->sink);
 		sh->nr_results++;
 	}
 out:
 	keys_free(&k);
+	keys_free(&kw);
 	return err;
 }
 
@@ -326,7 +479,7 @@ static int bench_baselines(struct bench_shape *sh, struct dpidx_pgmap *pgmaps)
 	 * tree with range entries crashed in mt_free_walk() on this kernel.
 	 */
 	struct maple_tree mt = MTREE_INIT(mt, 0);
-	struct bench_keys k = { 0 }, pk = { 0 };
+	struct bench_keys k = { 0 }, pk = { 0 }, kw = { 0 }, pkw = { 0 };
 	unsigned long i, last;
 	DEFINE_XARRAY(xa);
 	int err;
@@ -362,25 +515,40 @@ static int bench_baselines(struct bench_shape *sh, struct dpidx_pgmap *pgmaps)
 		pk.ptes[i] = dpidx_swp_pte(DPIDX_SWP_MIGRATION_READ(DPIDX_V6_SWAP_TYPES), pfn);
 		pk.expect[i] = pfn_to_page(pfn);
 	}
-	err = bench_validate("mtree", mtree_bench_lookup, &mt, &k);
+	err = window_keys(&kw, sh, pgmap_first, pgmap_first_page, pgmaps);
+	if (!err)
+		err = window_keys(&pkw, sh, pfn_first, pfn_first_page, NULL);
+	if (!err)
+		err = bench_validate("mtree", mtree_bench_lookup, &mt, &k);
 	if (!err)
 		err = bench_validate("xarray", xa_bench_lookup, &xa, &k);
 	if (!err)
 		err = bench_validate("pfn_to_page", pfn_bench_lookup, NULL, &pk);
+	if (!err)
+		err = window_validate("mtree", mtree_bench_range, &mt, &kw);
+	if (!err)
+		err = window_validate("xarray", xa_bench_range, &xa, &kw);
+	if (!err)
+		err = window_validate("pfn_to_page", pfn_bench_range, NULL, &pkw);
 	if (err)
 		goto out;
 	sh->results[sh->nr_results++] = (struct bench_result) { "mtree (v6)",
 		bench_time(mtree_bench_lookup, &mt, &k, sh->sink),
-		bench_time(mtree_bench_fault, &mt, &k, sh->sink) };
+		bench_time(mtree_bench_fault, &mt, &k, sh->sink),
+		range_time(mtree_bench_range, &mt, &kw, sh->sink) };
 	sh->results[sh->nr_results++] = (struct bench_result) { "xarray",
 		bench_time(xa_bench_lookup, &xa, &k, sh->sink),
-		bench_time(xa_bench_fault, &xa, &k, sh->sink) };
+		bench_time(xa_bench_fault, &xa, &k, sh->sink),
+		range_time(xa_bench_range, &xa, &kw, sh->sink) };
 	sh->results[sh->nr_results++] = (struct bench_result) { "pfn_to_page",
 		bench_time(pfn_bench_lookup, NULL, &pk, sh->sink),
-		bench_time(pfn_bench_fault, NULL, &pk, sh->sink) };
+		bench_time(pfn_bench_fault, NULL, &pk, sh->sink),
+		range_time(pfn_bench_range, NULL, &pkw, sh->sink) };
 out:
 	keys_free(&k);
 	keys_free(&pk);
+	keys_free(&kw);
+	keys_free(&pkw);
 	mtree_destroy(&mt);
 	xa_destroy(&xa);
 	return err;
