@@ -122,6 +122,8 @@ static int case_init_args(const struct dpidx_kenc *enc)
 	if (!err && enc->max_pages != ULONG_MAX &&
 	    enc->init(s, enc->max_pages + 1) != -EINVAL)
 		err = -EINVAL;
+	if (!err && enc->init(s, ULONG_MAX) != -EINVAL)
+		err = -EINVAL;
 	if (!err && enc->init(s, 1) == 0) {
 		err = enc->check(s);
 		enc->destroy(s);
@@ -406,6 +408,39 @@ out:
 	return err;
 }
 
+/* Many ranges; every other one unmapped and mapped again (offset reuse). */
+static int case_many_ranges(const struct dpidx_kenc *enc)
+{
+	static const unsigned long sizes[] = { 1, 7, 512, 513, 1000 };
+	const unsigned long n = 1024;
+	struct dpidx_pgmap *pgmaps = pgmaps_new(n);
+	void *s = space_new(enc, 1UL << 20);
+	unsigned long i;
+	int err = -ENOMEM;
+
+	if (!s || !pgmaps)
+		goto out;
+	for (i = 0, err = 0; i < n && !err; i++) {
+		pgmaps[i].nr_pages = sizes[i % ARRAY_SIZE(sizes)];
+		pgmaps[i].owner = &pgmaps[i];
+		err = enc->map(s, &pgmaps[i], NUMA_NO_NODE);
+	}
+	for (i = 1; i < n && !err; i += 2)
+		err = enc->unmap(s, &pgmaps[i]);
+	for (i = 1; i < n && !err; i += 2)
+		err = enc->map(s, &pgmaps[i], NUMA_NO_NODE);
+	for (i = 0; i < n && !err; i++)
+		err = check_range(enc, s, &pgmaps[i]);
+	if (!err)
+		err = enc->check(s);
+	if (err)
+		pr_info("    # range %lu\n", i);
+out:
+	space_free(enc, s);
+	kvfree(pgmaps);
+	return err;
+}
+
 /* destroy() releases what is still mapped: the pgmaps can be mapped again. */
 static int case_destroy_mapped(const struct dpidx_kenc *enc)
 {
@@ -622,6 +657,7 @@ static const struct dpidx_case dpidx_cases[] = {
 	{ "lookup_range", case_lookup_range },
 	{ "swp_pte", case_swp_pte },
 	{ "enospc", case_enospc },
+	{ "many_ranges", case_many_ranges },
 	{ "destroy_mapped", case_destroy_mapped },
 	{ "concurrency", case_concurrency },
 };
