@@ -96,10 +96,11 @@ chmod +x "$root/init"
 # probe: a KVM boot must print the kernel banner within 20 s.
 accel=(-accel tcg -cpu max)
 if [ -w /dev/kvm ] && [ -z "${DPIDX_QEMU_NO_KVM:-}" ]; then
-	timeout -k 5 20 qemu-system-x86_64 -accel kvm -cpu host -m 256 \
+	# In a subshell so that a QEMU abort does not make bash print a notice.
+	(timeout -k 5 20 qemu-system-x86_64 -accel kvm -cpu host -m 256 \
 		-kernel "$kernel_image" -append "console=ttyS0 panic=-1" \
 		-display none -monitor none -serial stdio -no-reboot \
-		</dev/null >"$work/kvm-probe.log" 2>&1 || true
+		</dev/null >"$work/kvm-probe.log" 2>&1) 2>/dev/null || true
 	grep -q 'Linux version' "$work/kvm-probe.log" && accel=(-accel kvm -cpu host)
 fi
 echo "run-qemu.sh: accelerator ${accel[1]}"
