@@ -100,7 +100,7 @@ if [ -w /dev/kvm ] && [ -z "${DPIDX_QEMU_NO_KVM:-}" ]; then
 	(timeout -k 5 20 qemu-system-x86_64 -accel kvm -cpu host -m 256 \
 		-kernel "$kernel_image" -append "console=ttyS0 panic=-1" \
 		-display none -monitor none -serial stdio -no-reboot \
-		</dev/null >"$work/kvm-probe.log" 2>&1) 2>/dev/null || true
+		</dev/null >"$work/kvm-probe.log" 2>&1 || true) 2>/dev/null
 	grep -q 'Linux version' "$work/kvm-probe.log" && accel=(-accel kvm -cpu host)
 fi
 echo "run-qemu.sh: accelerator ${accel[1]}"
