@@ -336,6 +336,7 @@ struct bench_shape {
 	unsigned long *sink;
 	struct bench_result results[ARRAY_SIZE(dpidx_kencs) + 3];
 	unsigned int nr_results;
+	bool ready[ARRAY_SIZE(dpidx_kencs)];	/* space initialised */
 };
 
 static void bench_report(const struct bench_result *r, unsigned int nr,
@@ -437,6 +438,7 @@ static int bench_encoding(struct bench_shape *sh, unsigned int e,
 	err = enc->init(s, sh->nr_ranges * BENCH_RANGE_PAGES);
 	if (err)
 		return err;
+	sh->ready[e] = true;
 	for (i = 0; i < sh->nr_ranges && !err; i++) {
 		pgmaps[i].nr_pages = BENCH_RANGE_PAGES;
 		pgmaps[i].owner = &pgmaps[i];
@@ -596,7 +598,7 @@ out:
 	if (err)
 		pr_info("%lu ranges: error %d\n", nr_ranges, err);
 	for (e = 0; e < ARRAY_SIZE(dpidx_kencs); e++) {
-		if (spaces[e] && pgmaps[e])
+		if (sh->ready[e])
 			dpidx_kencs[e]->destroy(spaces[e]);
 		kfree(spaces[e]);
 		kvfree(pgmaps[e]);
