@@ -10,42 +10,6 @@
 #include <stdio.h>
 #include <dpidx/dpidx.h>
 
-struct arch_row {
-	const char *name;
-	int page_shift;
-	int physmem_bits;
-	int pfn_bits;
-	int offset_bits;
-	int value_bits;
-	int tag_bit;
-	int fits;
-	int payload_bits;
-	int devmem_shift;
-	int nr_types;
-	int swapfiles_v6;
-	int swapfiles_tag;
-};
-
-#define ARCH_ROW(a) {							\
-	.name = DPIDX_ARCH_NAME(a),					\
-	.page_shift = DPIDX_ARCH_PAGE_SHIFT(a),				\
-	.physmem_bits = DPIDX_ARCH_##a##_MAX_PHYSMEM_BITS,		\
-	.pfn_bits = DPIDX_ARCH_SWP_PFN_BITS(a),				\
-	.offset_bits = DPIDX_ARCH_##a##_SWP_OFFSET_BITS,		\
-	.value_bits = DPIDX_ARCH_VALUE_BITS(a),				\
-	.tag_bit = DPIDX_ARCH_TAG_BIT(a),				\
-	.fits = DPIDX_ARCH_TAG_FITS(a),					\
-	.payload_bits = DPIDX_ARCH_PAYLOAD_BITS(a),			\
-	.devmem_shift = DPIDX_ARCH_MAX_DEVMEM_SHIFT(a),			\
-	.nr_types = DPIDX_ARCH_NR_SWAP_TYPES(a),			\
-	.swapfiles_v6 = DPIDX_ARCH_MAX_SWAPFILES(a, DPIDX_FLAT_SWAP_TYPES), \
-	.swapfiles_tag = DPIDX_ARCH_MAX_SWAPFILES(a, DPIDX_TAG_SWAP_TYPES), \
-},
-
-static const struct arch_row arch_rows[] = {
-	DPIDX_FOR_EACH_ARCH(ARCH_ROW)
-};
-
 /* 2^shift bytes in the largest binary unit that keeps it whole. */
 static void print_size(FILE *f, int shift)
 {
@@ -59,7 +23,7 @@ static void print_size(FILE *f, int shift)
 }
 
 /* The ceiling that binds: which of the upper limits the tag sits under. */
-static const char *ceiling_name(const struct arch_row *r)
+static const char *ceiling_name(const struct dpidx_arch *r)
 {
 	if (r->value_bits == r->offset_bits)
 		return "swap offset width";
@@ -70,7 +34,7 @@ static const char *ceiling_name(const struct arch_row *r)
 	return "MIGRATE_PFN_SHIFT";
 }
 
-static void print_row(FILE *f, const struct arch_row *r)
+static void print_row(FILE *f, const struct dpidx_arch *r)
 {
 	fprintf(f, "| %s | %d | %d | %d (A/D at %d, %d) | %d | ", r->name,
 		r->page_shift, r->physmem_bits, r->pfn_bits, r->pfn_bits,
@@ -89,9 +53,11 @@ static void print_row(FILE *f, const struct arch_row *r)
 			"ceiling %d (%s) | 0 | none | ", r->pfn_bits,
 			r->pfn_bits + 1, r->value_bits, ceiling_name(r));
 	}
-	fprintf(f, "%d / %d | ", DPIDX_FLAT_SWAP_TYPES, r->swapfiles_v6);
+	fprintf(f, "%d / %d | ", DPIDX_FLAT_SWAP_TYPES, r->nr_swap_types -
+		DPIDX_ARCH_RESERVED_SWAP_TYPES - DPIDX_FLAT_SWAP_TYPES);
 	if (r->fits)
-		fprintf(f, "%d / %d |\n", DPIDX_TAG_SWAP_TYPES, r->swapfiles_tag);
+		fprintf(f, "%d / %d |\n", DPIDX_TAG_SWAP_TYPES, r->nr_swap_types -
+			DPIDX_ARCH_RESERVED_SWAP_TYPES - DPIDX_TAG_SWAP_TYPES);
 	else
 		fprintf(f, "n/a |\n");
 }
@@ -131,8 +97,8 @@ static int dpidx_arch_table(FILE *f)
 		"largest device memory (tag) | flat, maple: swap types / "
 		"MAX_SWAPFILES | tag: swap types / MAX_SWAPFILES |\n");
 	fprintf(f, "|---|---|---|---|---|---|---|---|---|---|---|\n");
-	for (i = 0; i < sizeof(arch_rows) / sizeof(arch_rows[0]); i++)
-		print_row(f, &arch_rows[i]);
+	for (i = 0; i < DPIDX_NR_ARCHS; i++)
+		print_row(f, &dpidx_archs[i]);
 	fprintf(f, "\nThe library's swap PTEs model x86-64: tag bit %d, payload %d "
 		"bits, DPIDX_TAG_MAX_PAGES = 2^%d.  The same tag bit serves "
 		"4-level and 5-level paging, but MAX_PHYSMEM_BITS is chosen at "

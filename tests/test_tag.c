@@ -89,21 +89,35 @@ static unsigned long pfn_sample(unsigned int bits, unsigned long i)
 
 /* ---- classification ------------------------------------------------------ */
 
-/* Per arch: the tag bit is above every PFN | A | D of that arch. */
-#define ARCH_PFN_CHECK(a)						\
-	if (DPIDX_ARCH_TAG_FITS(a)) {					\
-		unsigned long top = (1UL << (DPIDX_ARCH_SWP_PFN_BITS(a) + 2)) - 1; \
-		CHECK(!(top & (1UL << DPIDX_ARCH_TAG_BIT(a))));		\
-		CHECK(top < (1UL << DPIDX_ARCH_TAG_BIT(a)));		\
+/* Per arch: the tag bit is above every PFN | A | D, below every ceiling. */
+static void test_arch_rows(void)
+{
+	const struct dpidx_arch *r;
+	unsigned long top;
+	size_t i;
+
+	CHECK(DPIDX_NR_ARCHS == 12);
+	for (i = 0; i < DPIDX_NR_ARCHS; i++) {
+		r = &dpidx_archs[i];
+		CHECK(r->tag_bit < r->offset_bits && r->tag_bit < 64 - 11 &&
+		      r->tag_bit < 64 - 6 && r->tag_bit < 58);
+		CHECK(r->pfn_bits == r->physmem_bits - r->page_shift);
+		if (!r->fits) {
+			CHECK(r->tag_bit < r->pfn_bits + 2 && r->payload_bits == 0);
+			continue;
+		}
+		top = (1UL << (r->pfn_bits + 2)) - 1;
+		CHECK(top < (1UL << r->tag_bit));
+		CHECK(r->payload_bits == r->pfn_bits);
+		CHECK(r->devmem_shift == r->payload_bits + r->page_shift);
 	}
+}
 
 static void test_pfns_never_device_private(void)
 {
 	unsigned long i, pfn, ad;
 	unsigned int k, type;
 	uint64_t pte;
-
-	DPIDX_FOR_EACH_ARCH(ARCH_PFN_CHECK)
 
 	for (i = 0; i < 400000; i++) {
 		pfn = pfn_sample(DPIDX_SWP_PFN_BITS, i);
@@ -529,6 +543,7 @@ static void test_smoke(void)
 int main(int argc, char **argv)
 {
 	rcu_register_thread();
+	test_arch_rows();
 	test_pfns_never_device_private();
 	test_swap_entries_never_device_private();
 	test_value_bits();

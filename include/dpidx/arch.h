@@ -60,8 +60,10 @@
  * arch's swap PTE can carry) and SWP_TYPE_BITS.
  */
 
-/* x86-64: asm/sparsemem.h (46 or 52 at boot), asm/pgtable_64.h (offset in
- * bits 9..58, stored inverted; type in 59..63). */
+/*
+ * x86-64: asm/sparsemem.h (46 or 52 at boot), asm/pgtable_64.h (offset in
+ * bits 9..58, stored inverted; type in 59..63).
+ */
 #define DPIDX_ARCH_X86_64_L4_NAME		"x86-64, 4-level paging"
 #define DPIDX_ARCH_X86_64_L4_PAGE_SHIFT		12
 #define DPIDX_ARCH_X86_64_L4_MAX_PHYSMEM_BITS	46
@@ -74,8 +76,10 @@
 #define DPIDX_ARCH_X86_64_L5_SWP_OFFSET_BITS	50
 #define DPIDX_ARCH_X86_64_L5_SWP_TYPE_BITS	5
 
-/* arm64: asm/sparsemem.h (PHYS_MASK_SHIFT = CONFIG_ARM64_PA_BITS),
- * asm/pgtable.h (__SWP_OFFSET_BITS 50 at bit 12, __SWP_TYPE_BITS 5). */
+/*
+ * arm64: asm/sparsemem.h (PHYS_MASK_SHIFT = CONFIG_ARM64_PA_BITS),
+ * asm/pgtable.h (__SWP_OFFSET_BITS 50 at bit 12, __SWP_TYPE_BITS 5).
+ */
 #define DPIDX_ARCH_ARM64_4K_PA48_NAME		"arm64, 4K pages, 48-bit PA"
 #define DPIDX_ARCH_ARM64_4K_PA48_PAGE_SHIFT	12
 #define DPIDX_ARCH_ARM64_4K_PA48_MAX_PHYSMEM_BITS 48
@@ -112,17 +116,21 @@
 #define DPIDX_ARCH_ARM64_64K_PA52_SWP_OFFSET_BITS 50
 #define DPIDX_ARCH_ARM64_64K_PA52_SWP_TYPE_BITS	5
 
-/* ppc64 book3s radix: asm/book3s/64/radix.h (R_MAX_PHYSMEM_BITS 51 with
+/*
+ * ppc64 book3s radix: asm/book3s/64/radix.h (R_MAX_PHYSMEM_BITS 51 with
  * SPARSEMEM_VMEMMAP), asm/book3s/64/pgtable.h (offset = PTE_RPN_MASK >>
- * PAGE_SHIFT: _PAGE_PA_MAX 53 - 16 = 37 bits; SWP_TYPE_BITS 5). */
+ * PAGE_SHIFT: _PAGE_PA_MAX 53 - 16 = 37 bits; SWP_TYPE_BITS 5).
+ */
 #define DPIDX_ARCH_PPC64_RADIX_64K_NAME		"ppc64 radix, 64K pages"
 #define DPIDX_ARCH_PPC64_RADIX_64K_PAGE_SHIFT	16
 #define DPIDX_ARCH_PPC64_RADIX_64K_MAX_PHYSMEM_BITS 51
 #define DPIDX_ARCH_PPC64_RADIX_64K_SWP_OFFSET_BITS 37
 #define DPIDX_ARCH_PPC64_RADIX_64K_SWP_TYPE_BITS 5
 
-/* RISC-V 64: asm/sparsemem.h (56 for every Sv mode), asm/pgtable.h
- * (offset = pte >> 12: 52 bits; __SWP_TYPE_BITS 5). */
+/*
+ * RISC-V 64: asm/sparsemem.h (56 for every Sv mode), asm/pgtable.h
+ * (offset = pte >> 12: 52 bits; __SWP_TYPE_BITS 5).
+ */
 #define DPIDX_ARCH_RISCV_SV39_NAME		"RISC-V Sv39"
 #define DPIDX_ARCH_RISCV_SV39_PAGE_SHIFT	12
 #define DPIDX_ARCH_RISCV_SV39_MAX_PHYSMEM_BITS	56
@@ -140,20 +148,6 @@
 #define DPIDX_ARCH_RISCV_SV57_MAX_PHYSMEM_BITS	56
 #define DPIDX_ARCH_RISCV_SV57_SWP_OFFSET_BITS	52
 #define DPIDX_ARCH_RISCV_SV57_SWP_TYPE_BITS	5
-
-#define DPIDX_FOR_EACH_ARCH(X)	\
-	X(X86_64_L4)		\
-	X(X86_64_L5)		\
-	X(ARM64_4K_PA48)	\
-	X(ARM64_4K_PA52)	\
-	X(ARM64_16K_PA48)	\
-	X(ARM64_16K_PA52)	\
-	X(ARM64_64K_PA48)	\
-	X(ARM64_64K_PA52)	\
-	X(PPC64_RADIX_64K)	\
-	X(RISCV_SV39)		\
-	X(RISCV_SV48)		\
-	X(RISCV_SV57)
 
 #define DPIDX_ARCH_MIN(a, b)		((a) < (b) ? (a) : (b))
 
@@ -201,14 +195,71 @@
 			    DPIDX_ARCH_TAG_BIT(a) <				\
 			    DPIDX_ARCH_BITS_PER_LONG - DPIDX_ARCH_HMM_PFN_FLAG_BITS && \
 			    DPIDX_ARCH_TAG_BIT(a) <				\
-			    DPIDX_ARCH_BITS_PER_LONG - DPIDX_ARCH_MIGRATE_PFN_SHIFT, \
-			    #a ": tag bit above a ceiling");			\
-	dpidx_static_assert(!DPIDX_ARCH_TAG_FITS(a) ||				\
-			    (DPIDX_ARCH_TAG_BIT(a) > DPIDX_ARCH_SWP_PFN_BITS(a) + 1 && \
-			     DPIDX_ARCH_PAYLOAD_BITS(a) + 2 <= DPIDX_ARCH_TAG_BIT(a)), \
-			    #a ": tag bit collides with PFN or A/D bits");
+			    DPIDX_ARCH_BITS_PER_LONG - DPIDX_ARCH_MIGRATE_PFN_SHIFT && \
+			    (!DPIDX_ARCH_TAG_FITS(a) ||				\
+			     (DPIDX_ARCH_TAG_BIT(a) > DPIDX_ARCH_SWP_PFN_BITS(a) + 1 && \
+			      DPIDX_ARCH_PAYLOAD_BITS(a) + 2 <= DPIDX_ARCH_TAG_BIT(a))), \
+			    #a ": tag bit above a ceiling or on PFN/A/D bits")
 
-DPIDX_FOR_EACH_ARCH(DPIDX_ARCH_ASSERT)
+/* One row of the per-arch table, every number derived from the macros. */
+struct dpidx_arch {
+	const char *name;
+	int page_shift;
+	int physmem_bits;
+	int pfn_bits;		/* SWP_PFN_BITS; A/D bits at it and +1 */
+	int offset_bits;	/* the arch's swap PTE offset width */
+	int value_bits;		/* the lowest ceiling */
+	int tag_bit;
+	int fits;
+	int payload_bits;
+	int devmem_shift;	/* log2 bytes of device memory addressable */
+	int nr_swap_types;
+};
+
+#define DPIDX_ARCH_ROW(a) {						\
+	.name = DPIDX_ARCH_NAME(a),					\
+	.page_shift = DPIDX_ARCH_PAGE_SHIFT(a),				\
+	.physmem_bits = DPIDX_ARCH_##a##_MAX_PHYSMEM_BITS,		\
+	.pfn_bits = DPIDX_ARCH_SWP_PFN_BITS(a),				\
+	.offset_bits = DPIDX_ARCH_##a##_SWP_OFFSET_BITS,		\
+	.value_bits = DPIDX_ARCH_VALUE_BITS(a),				\
+	.tag_bit = DPIDX_ARCH_TAG_BIT(a),				\
+	.fits = DPIDX_ARCH_TAG_FITS(a),					\
+	.payload_bits = DPIDX_ARCH_PAYLOAD_BITS(a),			\
+	.devmem_shift = DPIDX_ARCH_MAX_DEVMEM_SHIFT(a),			\
+	.nr_swap_types = DPIDX_ARCH_NR_SWAP_TYPES(a),			\
+}
+
+/* Every arch: one row and one assert each; keep the two lists in step. */
+static const struct dpidx_arch dpidx_archs[] __attribute__((unused)) = {
+	DPIDX_ARCH_ROW(X86_64_L4),
+	DPIDX_ARCH_ROW(X86_64_L5),
+	DPIDX_ARCH_ROW(ARM64_4K_PA48),
+	DPIDX_ARCH_ROW(ARM64_4K_PA52),
+	DPIDX_ARCH_ROW(ARM64_16K_PA48),
+	DPIDX_ARCH_ROW(ARM64_16K_PA52),
+	DPIDX_ARCH_ROW(ARM64_64K_PA48),
+	DPIDX_ARCH_ROW(ARM64_64K_PA52),
+	DPIDX_ARCH_ROW(PPC64_RADIX_64K),
+	DPIDX_ARCH_ROW(RISCV_SV39),
+	DPIDX_ARCH_ROW(RISCV_SV48),
+	DPIDX_ARCH_ROW(RISCV_SV57),
+};
+
+#define DPIDX_NR_ARCHS	(sizeof(dpidx_archs) / sizeof(dpidx_archs[0]))
+
+DPIDX_ARCH_ASSERT(X86_64_L4);
+DPIDX_ARCH_ASSERT(X86_64_L5);
+DPIDX_ARCH_ASSERT(ARM64_4K_PA48);
+DPIDX_ARCH_ASSERT(ARM64_4K_PA52);
+DPIDX_ARCH_ASSERT(ARM64_16K_PA48);
+DPIDX_ARCH_ASSERT(ARM64_16K_PA52);
+DPIDX_ARCH_ASSERT(ARM64_64K_PA48);
+DPIDX_ARCH_ASSERT(ARM64_64K_PA52);
+DPIDX_ARCH_ASSERT(PPC64_RADIX_64K);
+DPIDX_ARCH_ASSERT(RISCV_SV39);
+DPIDX_ARCH_ASSERT(RISCV_SV48);
+DPIDX_ARCH_ASSERT(RISCV_SV57);
 
 /*
  * The facts the project depends on, stated so the compiler checks them:

@@ -128,8 +128,8 @@
 
 dpidx_static_assert(DPIDX_TAG_PAYLOAD_BITS == DPIDX_SWP_PFN_BITS,
 		    "the payload is what real PFNs use: SWP_PFN_BITS of pte.h");
-dpidx_static_assert(DPIDX_TAG_BIT_SHIFT > DPIDX_SWP_MIG_DIRTY_BIT &&
-		    DPIDX_TAG_BIT_SHIFT < DPIDX_SWP_OFFSET_BITS,
+dpidx_static_assert(DPIDX_TAG_SWP_MIG_AD_MASK < DPIDX_TAG_BIT &&
+		    DPIDX_TAG_BIT <= DPIDX_SWP_OFFSET_MASK,
 		    "the tag sits above the migration A/D bits, inside the offset");
 dpidx_static_assert(DPIDX_TAG_SLOT_PAGES - 1 <= DPIDX_TAG_ENTRY_NR_MASK,
 		    "a slot's page count minus one fits under the address");
