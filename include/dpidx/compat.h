@@ -154,6 +154,7 @@ static inline void dpidx_vmemmap_free(void *p, size_t size)
 #include <unistd.h>
 #include <sys/mman.h>
 #include <numa.h>
+#include "vmemmap.h"
 
 /* Flavor-agnostic: use whichever liburcu flavor the caller included. */
 #if !defined(_URCU_H) && !defined(_URCU_MEMB_H) && !defined(_URCU_QSBR_H) && \
@@ -303,11 +304,6 @@ static inline void dpidx_poison(void *p, size_t size)
 #endif
 }
 
-static inline bool dpidx_numa_usable(void)
-{
-	return numa_available() >= 0;
-}
-
 /* -1 (anywhere) or a node that exists; node 0 always exists. */
 static inline bool dpidx_nid_valid(int nid)
 {
@@ -329,78 +325,24 @@ static inline void dpidx_free(void *p)
 	free(p);
 }
 
-#define DPIDX_HUGE_SIZE		(2UL << 20)
-#define DPIDX_CACHELINE		64UL
-
-static inline size_t dpidx_vmemmap_bytes(size_t size)
-{
-	if (size >= DPIDX_HUGE_SIZE)
-		return (size + DPIDX_HUGE_SIZE - 1) & ~(DPIDX_HUGE_SIZE - 1);
-	return (size + DPIDX_CACHELINE - 1) & ~(DPIDX_CACHELINE - 1);
-}
-
-/* 2 MiB-aligned anonymous mapping: over-map by 2 MiB and trim both ends. */
-static inline void *dpidx_huge_mmap(size_t bytes)
-{
-	size_t span = bytes + DPIDX_HUGE_SIZE;
-	uintptr_t raw, start;
-	void *p;
-
-	p = mmap(NULL, span, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (p == MAP_FAILED)
-		return NULL;
-	raw = (uintptr_t)p;
-	start = (raw + DPIDX_HUGE_SIZE - 1) & ~(DPIDX_HUGE_SIZE - 1);
-	if (start > raw)
-		munmap(p, start - raw);
-	if (raw + span > start + bytes)
-		munmap((void *)(start + bytes), raw + span - start - bytes);
-	return (void *)start;
-}
-
 /*
  * Descriptor arrays and large tables, placed the way the kernel maps
- * vmemmap: 2 MiB-aligned and backed by transparent huge pages (so a
- * descriptor read costs a cache miss, rarely a TLB miss), bound to @nid when
- * libnuma can, and populated (a never-written mapping is the shared zero page
- * and would lie about cache behaviour).  Small arrays come from the heap,
- * cache-line aligned.  Returns zeroed memory or NULL.
+ * vmemmap (2 MiB-aligned, transparent huge pages, on @nid, populated; see
+ * vmemmap.h).  Returns zeroed memory or NULL.
  */
 static inline void *dpidx_vmemmap_alloc(size_t size, int nid)
 {
-	size_t bytes = dpidx_vmemmap_bytes(size);
-	void *p;
-
 	if (dpidx_alloc_should_fail() || size == 0)
 		return NULL;
-	if (bytes < DPIDX_HUGE_SIZE) {
-		p = aligned_alloc(DPIDX_CACHELINE, bytes);
-		if (p)
-			memset(p, 0, bytes);
-		return p;
-	}
-	p = dpidx_huge_mmap(bytes);
-	if (!p)
-		return NULL;
-	(void)madvise(p, bytes, MADV_HUGEPAGE);	/* advisory: THP may be off */
-	if (nid >= 0 && dpidx_numa_usable())
-		numa_tonode_memory(p, bytes, nid);
-	memset(p, 0, bytes);			/* populate, not just reserve */
-	return p;
+	return dpidx_vmemmap_alloc_bytes(dpidx_vmemmap_bytes(size), nid);
 }
 
 static inline void dpidx_vmemmap_free(void *p, size_t size)
 {
-	size_t bytes = dpidx_vmemmap_bytes(size);
-
 	if (!p)
 		return;
-	dpidx_poison(p, bytes);
-	if (bytes < DPIDX_HUGE_SIZE)
-		free(p);
-	else
-		munmap(p, bytes);
+	dpidx_poison(p, dpidx_vmemmap_bytes(size));
+	dpidx_vmemmap_free_bytes(p, dpidx_vmemmap_bytes(size));
 }
 
 #define dpidx_page_range(page)		READ_ONCE((page)->pgmap)
