@@ -319,6 +319,26 @@ static void test_layout(void)
 		DPIDX_SWP_MIGRATION_WRITE(DPIDX_TAG_SWAP_TYPES), 5)));
 	dpidx_read_unlock();
 
+	/*
+	 * swp_pte_to_page() is exactly "device-private, then resolve": PTEs of
+	 * mapped values with one or two random bits flipped, every kind.
+	 */
+	dpidx_read_lock();
+	for (i = 0; i < 200000; i++) {
+		uint64_t pte = dpidx_tag_make_swp_pte(b.base + rnd() % (b.nr_pages + 50),
+						      all_kinds[i % DPIDX_NR_KINDS]);
+		struct dpidx_page *want = NULL;
+
+		if (i & 1)
+			pte ^= 1ULL << (rnd() % 64);
+		if (i & 2)
+			pte ^= 1ULL << (rnd() % 64);
+		if (dpidx_tag_swp_pte_is_device_private(pte))
+			want = dpidx_tag_offset_to_page(&s, dpidx_tag_swp_pte_offset(pte));
+		CHECK(dpidx_tag_swp_pte_to_page(&s, pte) == want);
+	}
+	dpidx_read_unlock();
+
 	/* A broken counter is caught; restoring it makes the space whole. */
 	s.nr_pages++;
 	CHECK(dpidx_tag_check(&s) == -EUCLEAN);

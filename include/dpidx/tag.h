@@ -194,11 +194,17 @@ static inline unsigned long dpidx_tag_entry_last(unsigned long entry)
 	return entry & DPIDX_TAG_ENTRY_NR_MASK;
 }
 
-static inline struct dpidx_page *dpidx_tag_entry_pages(unsigned long entry)
+/* The slot's first descriptor as an address; 0 for an empty entry. */
+static inline unsigned long dpidx_tag_entry_addr(unsigned long entry)
 {
 	/* Arithmetic shift: sign-extends kernel addresses back. */
-	return (struct dpidx_page *)((long)(entry & ~DPIDX_TAG_ENTRY_NR_MASK) >>
-				     DPIDX_TAG_ENTRY_PTR_SHIFT);
+	return (unsigned long)((long)(entry & ~DPIDX_TAG_ENTRY_NR_MASK) >>
+			       DPIDX_TAG_ENTRY_PTR_SHIFT);
+}
+
+static inline struct dpidx_page *dpidx_tag_entry_pages(unsigned long entry)
+{
+	return (struct dpidx_page *)dpidx_tag_entry_addr(entry);
 }
 
 /* ---- reader side --------------------------------------------------------- */
@@ -228,9 +234,15 @@ dpidx_tag_offset_to_page(struct dpidx_tag *s, unsigned long offset)
 		return NULL;
 	/* Consume: the descriptor loads depend on this one. */
 	entry = dpidx_load_consume(&t->slots[slot]);
-	if (unlikely(!entry || index > dpidx_tag_entry_last(entry)))
+	if (unlikely(index > dpidx_tag_entry_last(entry)))
 		return NULL;
-	return dpidx_tag_entry_pages(entry) + index;
+	/*
+	 * An empty entry (0) passes the check only for index 0 and yields
+	 * address 0 + 0 = NULL: no separate emptiness test.  Integer
+	 * arithmetic, so no pointer arithmetic on NULL either.
+	 */
+	return (struct dpidx_page *)(dpidx_tag_entry_addr(entry) +
+				     index * sizeof(struct dpidx_page));
 }
 
 /**
@@ -347,9 +359,17 @@ static inline unsigned long dpidx_tag_swp_pte_offset(uint64_t pte)
 static inline struct dpidx_page *dpidx_tag_swp_pte_to_page(struct dpidx_tag *s,
 							   uint64_t pte)
 {
-	if (unlikely(!dpidx_tag_swp_pte_is_device_private(pte)))
+	if (unlikely(!dpidx_pte_is_swap(pte) ||
+		     dpidx_swp_pte_type(pte) - DPIDX_TAG_TYPE_FIRST >= DPIDX_NR_KINDS))
 		return NULL;
-	return dpidx_tag_offset_to_page(s, dpidx_tag_swp_pte_offset(pte));
+	/*
+	 * No separate tag test: once a migration entry's A/D bits are
+	 * dropped, dpidx_tag_offset_to_page() itself rejects an offset
+	 * without the tag or with bits between the A/D bits and the tag,
+	 * which is exactly what dpidx_tag_swp_pte_is_device_private() checks.
+	 */
+	return dpidx_tag_offset_to_page(s, (unsigned long)dpidx_swp_pte_raw_offset(pte) &
+					~DPIDX_TAG_SWP_MIG_AD_MASK);
 }
 
 /* ---- writer side --------------------------------------------------------- */
