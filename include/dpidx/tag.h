@@ -38,7 +38,7 @@
  * and its base is tag | first_slot << 13: every base is 8192-aligned, so the
  * 512-page PMD alignment API.md asks for comes free.  An entry packs, in one
  * word, the address of the slot's first descriptor and how many of its 8192
- * pages are mapped, minus one (0 = the whole word is 0 = slot empty):
+ * pages are mapped, minus one; an empty slot's entry is 0 (no address):
  *
  *    63                                         13 12                 0
  *   +---------------------------------------------+-------------------+
@@ -63,11 +63,19 @@
  *   - the table costs 8 bytes per slot in use and grows on demand: one
  *     192 GiB VRAM range = 6,144 slots = 48 KiB, 65,536 nouveau 2 MiB
  *     chunks = 512 KiB, 1.5 TiB in 256 MiB test_hmm chunks = 48 KiB.
- *   The split is the trade-off: every index bit moved to the slot field
- *   doubles the ranges that fit and halves the largest range that needs a
- *   single slot, doubling the table for big ranges (9 index bits, flat's
- *   chunk, would make the table 16x bigger for VRAM-sized ranges; 4M slots
- *   would not fit 13 + 22 bits under the A/D bits).
+ *   The split is the trade-off.  Each index bit moved into the slot field
+ *   doubles the ranges that fit but doubles the entries (table bytes) a
+ *   big range needs: with 9 index bits (flat's chunk) a 192 GiB range
+ *   takes 98,304 entries = 768 KiB instead of 48 KiB.  Each slot bit moved
+ *   into the index halves both, but 13 is the ceiling of a one-word entry.
+ *   One slot per range (the index bounding the range size) does not fit
+ *   34 bits: 65,536 ranges need 16 slot bits, one 192 GiB range 26 index
+ *   bits.
+ *
+ * Costs: offset -> descriptor is flat's instruction sequence plus one bit
+ * flip (x86-64, gcc -O2: 18 instructions, two predictable branches; loads:
+ * the table pointer and the slot count, both hot, then one slot entry;
+ * no division, no search).
  *
  * Swap PTEs (x86-64): device kinds use the 3 existing device-private types,
  * migration kinds the ORDINARY migration types; the tag in the offset tells a
