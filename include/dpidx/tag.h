@@ -1,0 +1,775 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR MIT */
+/*
+ * dpidx/tag.h - the tag encoding: self-describing device-private values.
+ *
+ * Coding conventions in this file:
+ *   @s       the space (struct dpidx_tag)
+ *   @t       a slot-table snapshot (struct dpidx_tag_table)
+ *   @offset  a device-private value as the API hands it out (tag included),
+ *            or any unsigned long a caller passes in
+ *   @slot    bits [13, 34) of @offset: one 8192-page (32 MiB) slot
+ *   @index   bits [0, 13) of @offset: the page within its slot
+ *   @entry   the packed word of one slot (see below)
+ *   @pgmap   a caller's range
+ *
+ * A device-private value carries the tag bit (bit 49 on x86-64, see arch.h)
+ * that no real PFN, swap offset of a migration entry or hmm/migrate PFN of
+ * ordinary memory can have, so it tells itself apart from a PFN by value:
+ *
+ *    63     50  49  48          36 35 34 33            13 12          0
+ *   +---------+---+--------------+--+--+----------------+-------------+
+ *   |    0    |tag|      0       | D| Y|  slot (21 b)   | index (13 b)|
+ *   +---------+---+--------------+--+--+----------------+-------------+
+ *   Y, D: the young/dirty bits a migration entry keeps at SWP_PFN_BITS and
+ *   SWP_PFN_BITS + 1; never part of the value, stripped on decode.
+ *
+ * Resolution: one load from the slot table, then the descriptor.
+ *
+ *   s->table ---> +----------+
+ *                 | nr_slots |
+ *                 +----------+     +-------------------------------------+
+ *   slot 0        | entry ---+---->| pages[0..8191] of range A           |
+ *   slot 1        | entry ---+---->| pages[8192..12000] of range A       |
+ *   slot 2        |    0     |     +-------------------------------------+
+ *   slot 3        | entry ---+---->| pages[0..9] of range B              |
+ *                 +----------+     +-------------------------------------+
+ *
+ * A range takes DIV_ROUND_UP(nr_pages, 8192) consecutive slots, first fit,
+ * and its base is tag | first_slot << 13: every base is 8192-aligned, so the
+ * 512-page PMD alignment API.md asks for comes free.  An entry packs, in one
+ * word, the address of the slot's first descriptor and how many of its 8192
+ * pages are mapped, minus one; an empty slot's entry is 0 (no address):
+ *
+ *    63                                         13 12                 0
+ *   +---------------------------------------------+-------------------+
+ *   |  descriptor address << 7 (bits 56..6 of it) |  nr - 1 (0..8191) |
+ *   +---------------------------------------------+-------------------+
+ *
+ * Descriptors are 64-byte aligned and addresses are sign-extended from bit
+ * 56 or lower, so the shift loses nothing; an arithmetic right shift
+ * restores the address.  One word: a reader can never pair a new address
+ * with an old count.  The 13 index bits are the most one word can bound
+ * (a slot's count 1..8192 must fit under the address); more index bits
+ * would need a second word or a per-range record, i.e. a second dependent
+ * load on the fault path.
+ *
+ * Capacity (x86-64, 4-level or 5-level paging): the payload below the A/D
+ * bits is SWP_PFN_BITS = 34 bits = 21 slot bits + 13 index bits:
+ *   - at most 2^21 = 2,097,152 slots of 32 MiB, 2^34 pages = 64 TiB in all;
+ *   - at most 2,097,152 ranges (each <= 32 MiB), fewer when ranges are
+ *     bigger; the largest range is the whole 64 TiB (ranges are not bounded
+ *     by the index bits: a big range spans consecutive slots);
+ *   - a 1-page range uses a whole slot of offset space (not of memory);
+ *   - the table costs 8 bytes per slot in use and grows on demand: one
+ *     192 GiB VRAM range = 6,144 slots = 48 KiB, 65,536 nouveau 2 MiB
+ *     chunks = 512 KiB, 1.5 TiB in 256 MiB test_hmm chunks = 48 KiB.
+ *   The split is the trade-off.  Each index bit moved into the slot field
+ *   doubles the ranges that fit but doubles the entries (table bytes) a
+ *   big range needs: with 9 index bits (flat's chunk) a 192 GiB range
+ *   takes 98,304 entries = 768 KiB instead of 48 KiB.  Each slot bit moved
+ *   into the index halves both, but 13 is the ceiling of a one-word entry.
+ *   One slot per range (the index bounding the range size) does not fit
+ *   34 bits: 65,536 ranges need 16 slot bits, one 192 GiB range 26 index
+ *   bits.
+ *
+ * Costs: offset -> descriptor is flat's instruction sequence plus one bit
+ * flip (x86-64, gcc -O2: 18 instructions, two predictable branches; loads:
+ * the table pointer and the slot count, both hot, then one slot entry;
+ * no division, no search).
+ *
+ * Swap PTEs (x86-64): device kinds use the 3 existing device-private types,
+ * migration kinds the ORDINARY migration types; the tag in the offset tells a
+ * device-private migration entry from one of a real PFN.  So the encoding
+ * consumes 3 swap types (MAX_SWAPFILES 24, v6 needs 6 and leaves 21).
+ * Telling a PTE or a value device-private is a mask and a compare, no load.
+ *
+ * Reader (offset_to_page, lookup_range, swp_pte_to_page): under
+ * rcu_read_lock(), no lock, no retry, no store.  Loads @t with consume
+ * ordering, bounds-checks @slot (one compare also rejects a missing tag and
+ * any bit above the layout), loads @entry with consume ordering,
+ * bounds-checks @index.  Chain: s->table -> t->slots[slot] -> descriptor.
+ *
+ * Writers (init, map, unmap, destroy): serialised by @s->lock.
+ *   map:   descriptors are allocated and initialised first, outside the lock;
+ *          entries are stored with release ordering, so a reader that sees an
+ *          entry sees initialised descriptors and @pgmap->base.
+ *   unmap: entries are zeroed and the slots freed under the lock; a later
+ *          map may reuse them at once (a reader sees the old or the new
+ *          word, each whole).  Then synchronize_rcu(), and only then are the
+ *          descriptors freed and @pgmap released.
+ *   grow:  a bigger table is filled from the old one and published with
+ *          rcu_assign_pointer(); the old one is freed after a grace period.
+ */
+#ifndef DPIDX_TAG_H
+#define DPIDX_TAG_H
+
+#include "types.h"
+#include "pte.h"
+#include "arch.h"
+#include "bitmap.h"
+
+/* pte.h models x86-64; the layout is the arch table's x86-64 row. */
+#define DPIDX_TAG_BIT_SHIFT		DPIDX_ARCH_TAG_BIT(X86_64_L4)
+#define DPIDX_TAG_BIT			(1UL << DPIDX_TAG_BIT_SHIFT)
+#define DPIDX_TAG_PAYLOAD_BITS		DPIDX_ARCH_PAYLOAD_BITS(X86_64_L4)
+#define DPIDX_TAG_PAYLOAD_MASK		((1UL << DPIDX_TAG_PAYLOAD_BITS) - 1)
+#define DPIDX_TAG_INDEX_BITS		13
+#define DPIDX_TAG_SLOT_PAGES		(1UL << DPIDX_TAG_INDEX_BITS)
+#define DPIDX_TAG_SLOT_BITS		(DPIDX_TAG_PAYLOAD_BITS - DPIDX_TAG_INDEX_BITS)
+#define DPIDX_TAG_MAX_SLOTS		(1UL << DPIDX_TAG_SLOT_BITS)
+#define DPIDX_TAG_MAX_PAGES		(1UL << DPIDX_TAG_PAYLOAD_BITS)
+#define DPIDX_TAG_SWAP_TYPES		DPIDX_NR_DEVICE_KINDS
+/* Largest table init() allocates up front (512 KiB); more comes by growth. */
+#define DPIDX_TAG_INIT_SLOTS_MAX	(1UL << 16)
+#define DPIDX_TAG_INIT_SLOTS_MIN	64UL
+
+/* Migration kinds first (the ordinary types), then the 3 device types. */
+#define DPIDX_TAG_TYPE_FIRST		DPIDX_SWP_MIGRATION_READ(DPIDX_TAG_SWAP_TYPES)
+#define DPIDX_TAG_SWP_MIG_AD_MASK	((1UL << DPIDX_SWP_MIG_YOUNG_BIT) | \
+					 (1UL << DPIDX_SWP_MIG_DIRTY_BIT))
+/* Raw swap-offset bits that must read exactly "tag" in a device entry. */
+#define DPIDX_TAG_SWP_CHECK_MASK	(DPIDX_SWP_OFFSET_MASK & \
+					 ~(DPIDX_TAG_PAYLOAD_MASK | DPIDX_TAG_SWP_MIG_AD_MASK))
+
+#define DPIDX_TAG_ENTRY_PTR_SHIFT	7
+#define DPIDX_TAG_ENTRY_NR_MASK		((1UL << (6 + DPIDX_TAG_ENTRY_PTR_SHIFT)) - 1)
+
+dpidx_static_assert(DPIDX_TAG_PAYLOAD_BITS == DPIDX_SWP_PFN_BITS,
+		    "the payload is what real PFNs use: SWP_PFN_BITS of pte.h");
+dpidx_static_assert(DPIDX_TAG_SWP_MIG_AD_MASK < DPIDX_TAG_BIT &&
+		    DPIDX_TAG_BIT <= DPIDX_SWP_OFFSET_MASK,
+		    "the tag sits above the migration A/D bits, inside the offset");
+dpidx_static_assert(DPIDX_TAG_SLOT_PAGES - 1 <= DPIDX_TAG_ENTRY_NR_MASK,
+		    "a slot's page count minus one fits under the address");
+dpidx_static_assert(DPIDX_TAG_SLOT_PAGES % DPIDX_PMD_PAGES == 0,
+		    "slot bases are PMD aligned: ranges >= 512 pages come aligned");
+dpidx_static_assert(DPIDX_TAG_TYPE_FIRST + DPIDX_SWP_MIGRATION_NUM ==
+		    DPIDX_SWP_DEVICE_FIRST(DPIDX_TAG_SWAP_TYPES) &&
+		    DPIDX_SWP_DEVICE_FIRST(DPIDX_TAG_SWAP_TYPES) +
+		    DPIDX_TAG_SWAP_TYPES == DPIDX_SWP_PTE_MARKER,
+		    "migration and device types are 6 consecutive types");
+
+struct dpidx_tag_table {
+	unsigned long nr_slots;
+	unsigned long slots[];
+};
+
+struct dpidx_tag {
+	/* Read by every lookup: alone on its cache line. */
+	struct dpidx_tag_table __rcu *table;
+	/* Writer side, under @lock. */
+	struct dpidx_lock lock dpidx_cacheline_aligned;
+	unsigned long *used;		/* one bit per slot of the table */
+	unsigned long max_slots;	/* the slot space of this space */
+	unsigned long first_free;	/* no free slot below this */
+	unsigned long nr_ranges;
+	unsigned long nr_pages;
+};
+
+/* Published by destroy() so that late readers find nothing. */
+static const struct dpidx_tag_table dpidx_tag_empty_table = { 0 };
+
+/* ---- values and entries -------------------------------------------------- */
+
+/**
+ * dpidx_tag_is_device_private() - does @value have the device-private form?
+ * @value: any value a PFN field could carry.
+ *
+ * True exactly for tag | payload with nothing else set: no real PFN (they
+ * are below 1 << SWP_PFN_BITS) ever is.  A mask and a compare, no load; a
+ * true answer says nothing about whether the value is mapped.
+ */
+static inline bool dpidx_tag_is_device_private(unsigned long value)
+{
+	return (value & ~DPIDX_TAG_PAYLOAD_MASK) == DPIDX_TAG_BIT;
+}
+
+static inline unsigned long dpidx_tag_slot_base(unsigned long slot)
+{
+	return DPIDX_TAG_BIT | slot << DPIDX_TAG_INDEX_BITS;
+}
+
+/* @nr: 1 .. DPIDX_TAG_SLOT_PAGES pages of the slot mapped. */
+static inline unsigned long dpidx_tag_entry(const struct dpidx_page *pages,
+					    unsigned long nr)
+{
+	return ((unsigned long)pages << DPIDX_TAG_ENTRY_PTR_SHIFT) | (nr - 1);
+}
+
+/* Index of the slot's last mapped page; meaningful for a non-zero entry. */
+static inline unsigned long dpidx_tag_entry_last(unsigned long entry)
+{
+	return entry & DPIDX_TAG_ENTRY_NR_MASK;
+}
+
+/* The slot's first descriptor as an address; 0 for an empty entry. */
+static inline unsigned long dpidx_tag_entry_addr(unsigned long entry)
+{
+	/* Arithmetic shift: sign-extends kernel addresses back. */
+	return (unsigned long)((long)(entry & ~DPIDX_TAG_ENTRY_NR_MASK) >>
+			       DPIDX_TAG_ENTRY_PTR_SHIFT);
+}
+
+static inline struct dpidx_page *dpidx_tag_entry_pages(unsigned long entry)
+{
+	return (struct dpidx_page *)dpidx_tag_entry_addr(entry);
+}
+
+/* ---- reader side --------------------------------------------------------- */
+
+/**
+ * dpidx_tag_offset_to_page() - the descriptor of a device-private value.
+ * @s:      the space.
+ * @offset: any value.
+ *
+ * Flipping the tag and shifting out the index leaves the slot number only
+ * for a tagged value with nothing above the payload; anything else comes out
+ * at 2^21 or more, past every table, so one compare rejects it.
+ *
+ * Context: inside rcu_read_lock(); never blocks, never retries, never
+ * writes.  The descriptor stays valid until the read-side section ends.
+ * Return: the descriptor, or NULL when @offset lies in no mapped range.
+ */
+static inline struct dpidx_page *
+dpidx_tag_offset_to_page(struct dpidx_tag *s, unsigned long offset)
+{
+	const struct dpidx_tag_table *t = dpidx_rcu_dereference(s->table);
+	unsigned long slot = (offset ^ DPIDX_TAG_BIT) >> DPIDX_TAG_INDEX_BITS;
+	unsigned long index = offset & (DPIDX_TAG_SLOT_PAGES - 1);
+	unsigned long entry;
+
+	if (unlikely(slot >= t->nr_slots))
+		return NULL;
+	/* Consume: the descriptor loads depend on this one. */
+	entry = dpidx_load_consume(&t->slots[slot]);
+	if (unlikely(index > dpidx_tag_entry_last(entry)))
+		return NULL;
+	/*
+	 * An empty entry (0) passes the check only for index 0 and yields
+	 * address 0 + 0 = NULL: no separate emptiness test.  Integer
+	 * arithmetic, so no pointer arithmetic on NULL either.
+	 */
+	return (struct dpidx_page *)(dpidx_tag_entry_addr(entry) +
+				     index * sizeof(struct dpidx_page));
+}
+
+/**
+ * dpidx_tag_page_to_offset() - the value of a descriptor.
+ * @page: a descriptor returned by a lookup or found in a mapped pgmap.
+ *
+ * Context: any; @page must be valid (see dpidx_tag_offset_to_page()).
+ * Return: its tagged value.  No index access: the descriptor points at its
+ * range, whose base carries the tag.
+ */
+static inline unsigned long dpidx_tag_page_to_offset(const struct dpidx_page *page)
+{
+	return dpidx_page_offset(page);
+}
+
+/**
+ * dpidx_tag_lookup_range() - resolve @n consecutive values.
+ * @s:      the space.
+ * @offset: the first value.
+ * @n:      how many.
+ * @pages:  out: pages[i] = dpidx_tag_offset_to_page(s, offset + i).
+ *
+ * One entry load per slot crossed, not per page: the hmm_range_fault() path.
+ * Context: inside rcu_read_lock().
+ * Return: @n.
+ */
+static inline unsigned long dpidx_tag_lookup_range(struct dpidx_tag *s,
+						   unsigned long offset,
+						   unsigned long n,
+						   struct dpidx_page **pages)
+{
+	const struct dpidx_tag_table *t = dpidx_rcu_dereference(s->table);
+	unsigned long done = 0;
+
+	while (done < n) {
+		unsigned long o = offset + done;
+		unsigned long slot = (o ^ DPIDX_TAG_BIT) >> DPIDX_TAG_INDEX_BITS;
+		unsigned long index = o & (DPIDX_TAG_SLOT_PAGES - 1);
+		unsigned long run = DPIDX_TAG_SLOT_PAGES - index;
+		unsigned long entry = 0, nr = 0, i;
+		struct dpidx_page *base = NULL;
+
+		if (run > n - done)
+			run = n - done;
+		if (likely(slot < t->nr_slots))
+			entry = dpidx_load_consume(&t->slots[slot]);
+		if (entry) {
+			nr = dpidx_tag_entry_last(entry) + 1;
+			base = dpidx_tag_entry_pages(entry);
+		}
+		for (i = 0; i < run; i++)
+			pages[done + i] = index + i < nr ? base + index + i : NULL;
+		done += run;
+	}
+	return n;
+}
+
+/* ---- swap PTEs ----------------------------------------------------------- */
+
+/**
+ * dpidx_tag_make_swp_pte() - the swap PTE of a device-private entry.
+ * @offset: a tagged value (bits outside the layout are dropped).
+ * @kind:   device kinds take the 3 device types, migration kinds the
+ *          ordinary migration types.
+ */
+static inline uint64_t dpidx_tag_make_swp_pte(unsigned long offset,
+					      enum dpidx_kind kind)
+{
+	unsigned int k = (unsigned int)kind;
+	unsigned int type = k >= DPIDX_NR_DEVICE_KINDS ? k - DPIDX_NR_DEVICE_KINDS :
+							 k + DPIDX_NR_DEVICE_KINDS;
+
+	return dpidx_swp_pte(DPIDX_TAG_TYPE_FIRST + type,
+			     offset & (DPIDX_TAG_BIT | DPIDX_TAG_PAYLOAD_MASK));
+}
+
+/*
+ * A swap PTE of a migration or device type whose offset reads "tag" outside
+ * the payload and the A/D bits: a type range compare and a mask compare.
+ */
+static inline bool dpidx_tag_swp_pte_is_device_private(uint64_t pte)
+{
+	return dpidx_pte_is_swap(pte) &&
+	       dpidx_swp_pte_type(pte) - DPIDX_TAG_TYPE_FIRST < DPIDX_NR_KINDS &&
+	       (dpidx_swp_pte_raw_offset(pte) & DPIDX_TAG_SWP_CHECK_MASK) == DPIDX_TAG_BIT;
+}
+
+/* Meaningful only for a PTE that is device-private. */
+static inline enum dpidx_kind dpidx_tag_swp_pte_kind(uint64_t pte)
+{
+	unsigned int type = dpidx_swp_pte_type(pte) - DPIDX_TAG_TYPE_FIRST;
+
+	return (enum dpidx_kind)(type >= DPIDX_SWP_MIGRATION_NUM ?
+				 type - DPIDX_SWP_MIGRATION_NUM :
+				 type + DPIDX_SWP_MIGRATION_NUM);
+}
+
+/* The tagged value, without a migration entry's young/dirty bits. */
+static inline unsigned long dpidx_tag_swp_pte_offset(uint64_t pte)
+{
+	return (unsigned long)dpidx_swp_pte_raw_offset(pte) &
+	       (DPIDX_TAG_BIT | DPIDX_TAG_PAYLOAD_MASK);
+}
+
+/**
+ * dpidx_tag_swp_pte_to_page() - the whole fault-path resolution.
+ * @s:   the space.
+ * @pte: any 64-bit value.
+ *
+ * Context: inside rcu_read_lock().
+ * Return: the descriptor, or NULL unless @pte is a device-private entry of a
+ * mapped value.
+ */
+static inline struct dpidx_page *dpidx_tag_swp_pte_to_page(struct dpidx_tag *s,
+							   uint64_t pte)
+{
+	if (unlikely(!dpidx_pte_is_swap(pte) ||
+		     dpidx_swp_pte_type(pte) - DPIDX_TAG_TYPE_FIRST >= DPIDX_NR_KINDS))
+		return NULL;
+	/*
+	 * No separate tag test: once a migration entry's A/D bits are
+	 * dropped, dpidx_tag_offset_to_page() itself rejects an offset
+	 * without the tag or with bits between the A/D bits and the tag,
+	 * which is exactly what dpidx_tag_swp_pte_is_device_private() checks.
+	 */
+	return dpidx_tag_offset_to_page(s, (unsigned long)dpidx_swp_pte_raw_offset(pte) &
+					~DPIDX_TAG_SWP_MIG_AD_MASK);
+}
+
+/* ---- writer side --------------------------------------------------------- */
+
+static inline struct dpidx_tag_table *dpidx_tag_table(struct dpidx_tag *s)
+{
+	return dpidx_rcu_dereference_protected(s->table);
+}
+
+static inline struct dpidx_tag_table *dpidx_tag_table_alloc(unsigned long nr)
+{
+	struct dpidx_tag_table *t;
+
+	t = (struct dpidx_tag_table *)dpidx_vmemmap_alloc(
+			sizeof(*t) + nr * sizeof(t->slots[0]), -1);
+	if (t)
+		t->nr_slots = nr;
+	return t;
+}
+
+static inline void dpidx_tag_table_free(struct dpidx_tag_table *t)
+{
+	if (t && t != &dpidx_tag_empty_table)
+		dpidx_vmemmap_free(t, sizeof(*t) + t->nr_slots * sizeof(t->slots[0]));
+}
+
+/**
+ * dpidx_tag_init() - an empty tag space.
+ * @s:         the space to initialise.
+ * @max_pages: pages it must be able to hold, 1 .. DPIDX_TAG_MAX_PAGES.
+ *
+ * The slot space is min(@max_pages, 2^21) slots, so any set of ranges
+ * totalling @max_pages fits while there are at most 2^21 of them.  The table
+ * starts at what @max_pages needs in whole slots (at least 64, at most
+ * 65,536) and grows on demand.
+ *
+ * Context: may sleep.
+ * Return: 0, -EINVAL or -ENOMEM.
+ */
+static inline int dpidx_tag_init(struct dpidx_tag *s, unsigned long max_pages)
+{
+	unsigned long nr;
+
+	if (!s || !max_pages || max_pages > DPIDX_TAG_MAX_PAGES)
+		return -EINVAL;
+	memset(s, 0, sizeof(*s));
+	s->max_slots = max_pages < DPIDX_TAG_MAX_SLOTS ? max_pages :
+							 DPIDX_TAG_MAX_SLOTS;
+	nr = DPIDX_DIV_ROUND_UP(max_pages, DPIDX_TAG_SLOT_PAGES);
+	if (nr < DPIDX_TAG_INIT_SLOTS_MIN)
+		nr = DPIDX_TAG_INIT_SLOTS_MIN;
+	if (nr > DPIDX_TAG_INIT_SLOTS_MAX)
+		nr = DPIDX_TAG_INIT_SLOTS_MAX;
+	if (nr > s->max_slots)
+		nr = s->max_slots;
+	s->table = dpidx_tag_table_alloc(nr);
+	s->used = (unsigned long *)dpidx_zalloc(
+			DPIDX_BITS_TO_LONGS(nr) * sizeof(unsigned long), -1);
+	if (!s->table || !s->used) {
+		dpidx_tag_table_free(s->table);
+		dpidx_free(s->used);
+		s->table = NULL;
+		s->used = NULL;
+		return -ENOMEM;
+	}
+	dpidx_lock_init(&s->lock);
+	return 0;
+}
+
+/*
+ * Replace the table by one of at least @need slots.  Everything is
+ * allocated before anything is published, so -ENOMEM changes nothing.
+ * Called with @s->lock held; synchronize_rcu() under it is fine because
+ * readers never take it.
+ */
+static inline int dpidx_tag_grow(struct dpidx_tag *s, unsigned long need)
+{
+	struct dpidx_tag_table *old = dpidx_tag_table(s), *t;
+	unsigned long nr = old->nr_slots * 2, *used;
+
+	if (nr < need)
+		nr = need;
+	if (nr > s->max_slots)
+		nr = s->max_slots;
+	t = dpidx_tag_table_alloc(nr);
+	used = (unsigned long *)dpidx_zalloc(
+			DPIDX_BITS_TO_LONGS(nr) * sizeof(unsigned long), -1);
+	if (!t || !used) {
+		dpidx_tag_table_free(t);
+		dpidx_free(used);
+		return -ENOMEM;
+	}
+	memcpy(t->slots, old->slots, old->nr_slots * sizeof(old->slots[0]));
+	memcpy(used, s->used,
+	       DPIDX_BITS_TO_LONGS(old->nr_slots) * sizeof(unsigned long));
+	/* Release: the copied entries are visible before the new table is. */
+	dpidx_rcu_assign_pointer(s->table, t);
+	dpidx_free(s->used);
+	s->used = used;
+	dpidx_synchronize_rcu();	/* no reader still walks @old */
+	dpidx_tag_table_free(old);
+	return 0;
+}
+
+/* First fit for @nr_slots free slots, growing the table if needed. */
+static inline int dpidx_tag_reserve(struct dpidx_tag *s, unsigned long nr_slots,
+				    unsigned long *first)
+{
+	struct dpidx_tag_table *t = dpidx_tag_table(s);
+	unsigned long slot;
+	int err;
+
+	slot = dpidx_bitmap_find_free(s->used, t->nr_slots, s->first_free,
+				      nr_slots, 1, s->max_slots);
+	if (slot == s->max_slots)
+		return -ENOSPC;
+	if (slot + nr_slots > t->nr_slots) {
+		err = dpidx_tag_grow(s, slot + nr_slots);
+		if (err)
+			return err;
+	}
+	dpidx_bitmap_assign(s->used, slot, nr_slots, true);
+	if (slot == s->first_free)
+		s->first_free = dpidx_bitmap_next(s->used, dpidx_tag_table(s)->nr_slots,
+						  slot + nr_slots, false);
+	*first = slot;
+	return 0;
+}
+
+/* Store (or, with @pages NULL, clear) the entries of a range. */
+static inline void dpidx_tag_set_entries(struct dpidx_tag *s, unsigned long slot,
+					 unsigned long nr_pages,
+					 const struct dpidx_page *pages)
+{
+	struct dpidx_tag_table *t = dpidx_tag_table(s);
+	unsigned long i, nr, entry;
+
+	for (i = 0; i * DPIDX_TAG_SLOT_PAGES < nr_pages; i++) {
+		nr = nr_pages - i * DPIDX_TAG_SLOT_PAGES;
+		if (nr > DPIDX_TAG_SLOT_PAGES)
+			nr = DPIDX_TAG_SLOT_PAGES;
+		entry = pages ? dpidx_tag_entry(pages + i * DPIDX_TAG_SLOT_PAGES, nr) : 0;
+		/*
+		 * Release: descriptors and pgmap->base were written before;
+		 * a reader that loads the entry sees them.  Clearing needs no
+		 * ordering (the grace period orders the free); one form keeps
+		 * the code single-path.
+		 */
+		dpidx_store_release(&t->slots[slot + i], entry);
+	}
+}
+
+/**
+ * dpidx_tag_map() - map a range of device-private pages.
+ * @s:     the space.
+ * @pgmap: zero-initialised apart from @nr_pages and @owner.
+ * @nid:   NUMA node of the descriptors, or -1 for anywhere.
+ *
+ * On success @pgmap->base is the tagged value of its first page.
+ *
+ * Context: may sleep; takes @s->lock.
+ * Return: 0; -EINVAL for a NULL or empty or already mapped @pgmap or a bad
+ * @nid; -ENOSPC when the range needs more slots than the space has or no
+ * run of free slots is long enough; -ENOMEM.  On failure nothing changed.
+ */
+static inline int dpidx_tag_map(struct dpidx_tag *s, struct dpidx_pgmap *pgmap,
+				int nid)
+{
+	unsigned long nr_slots, slot = 0;
+	struct dpidx_page *pages;
+	int err;
+
+	if (!s)
+		return -EINVAL;
+	err = dpidx_pgmap_check_map(pgmap, nid);
+	if (err)
+		return err;
+	if (pgmap->nr_pages > DPIDX_TAG_MAX_PAGES)
+		return -ENOSPC;
+	nr_slots = DPIDX_DIV_ROUND_UP(pgmap->nr_pages, DPIDX_TAG_SLOT_PAGES);
+	if (nr_slots > s->max_slots)
+		return -ENOSPC;
+	err = dpidx_pgmap_claim(pgmap, s);
+	if (err)
+		return err;
+	pages = dpidx_pgmap_alloc_pages(pgmap, nid);
+	if (!pages) {
+		dpidx_pgmap_unclaim(pgmap);
+		return -ENOMEM;
+	}
+
+	dpidx_lock(&s->lock);
+	err = dpidx_tag_reserve(s, nr_slots, &slot);
+	if (!err) {
+		pgmap->pages = pages;
+		pgmap->base = dpidx_tag_slot_base(slot);
+		pgmap->nid = nid;
+		dpidx_tag_set_entries(s, slot, pgmap->nr_pages, pages);
+		s->nr_ranges++;
+		s->nr_pages += pgmap->nr_pages;
+	}
+	dpidx_unlock(&s->lock);
+
+	if (err) {
+		dpidx_pgmap_free_pages(pgmap, pages);
+		dpidx_pgmap_unclaim(pgmap);
+	}
+	return err;
+}
+
+/* Is @pgmap mapped in @s, exactly as it claims?  Under @s->lock. */
+static inline bool dpidx_tag_owns(struct dpidx_tag *s,
+				  const struct dpidx_pgmap *pgmap)
+{
+	struct dpidx_tag_table *t = dpidx_tag_table(s);
+	unsigned long slot = (pgmap->base ^ DPIDX_TAG_BIT) >> DPIDX_TAG_INDEX_BITS;
+	unsigned long entry;
+
+	if (READ_ONCE(pgmap->space) != s || !pgmap->pages ||
+	    pgmap->base & (DPIDX_TAG_SLOT_PAGES - 1) || slot >= t->nr_slots)
+		return false;
+	entry = t->slots[slot];
+	return entry && dpidx_tag_entry_pages(entry) == pgmap->pages;
+}
+
+/**
+ * dpidx_tag_unmap() - unmap a range.
+ * @s:     the space.
+ * @pgmap: a range mapped in @s.
+ *
+ * Later lookups of its values return NULL at once; its descriptors are freed
+ * after a grace period, before this returns, so the caller may then free
+ * @pgmap.  Its slots may be reused by a later map.
+ *
+ * Context: may sleep (waits for a grace period); takes @s->lock; must not be
+ * called inside an RCU read-side section.
+ * Return: 0; -EINVAL for NULL; -ENOENT when @pgmap is not mapped in @s.
+ */
+static inline int dpidx_tag_unmap(struct dpidx_tag *s, struct dpidx_pgmap *pgmap)
+{
+	unsigned long slot, nr_slots;
+
+	if (!s || !pgmap)
+		return -EINVAL;
+	dpidx_lock(&s->lock);
+	if (!dpidx_tag_owns(s, pgmap)) {
+		dpidx_unlock(&s->lock);
+		return -ENOENT;
+	}
+	slot = (pgmap->base ^ DPIDX_TAG_BIT) >> DPIDX_TAG_INDEX_BITS;
+	nr_slots = DPIDX_DIV_ROUND_UP(pgmap->nr_pages, DPIDX_TAG_SLOT_PAGES);
+	dpidx_tag_set_entries(s, slot, pgmap->nr_pages, NULL);
+	dpidx_bitmap_assign(s->used, slot, nr_slots, false);
+	if (slot < s->first_free)
+		s->first_free = slot;
+	s->nr_ranges--;
+	s->nr_pages -= pgmap->nr_pages;
+	dpidx_unlock(&s->lock);
+
+	dpidx_synchronize_rcu();	/* readers that found a descriptor are done */
+	dpidx_pgmap_free_pages(pgmap, pgmap->pages);
+	dpidx_pgmap_unclaim(pgmap);
+	return 0;
+}
+
+/**
+ * dpidx_tag_destroy() - unmap everything and free the space.
+ * @s: the space; no writer may run concurrently.
+ *
+ * Readers still inside a section finish first; the ranges left mapped are
+ * released (their pgmaps can be mapped again).
+ *
+ * Context: may sleep; not inside an RCU read-side section.
+ */
+static inline void dpidx_tag_destroy(struct dpidx_tag *s)
+{
+	struct dpidx_tag_table *t;
+	unsigned long slot = 0, entry;
+	struct dpidx_pgmap *pgmap;
+
+	if (!s || !s->table)
+		return;
+	dpidx_lock(&s->lock);
+	t = dpidx_tag_table(s);
+	dpidx_rcu_assign_pointer(s->table,
+				 (struct dpidx_tag_table *)&dpidx_tag_empty_table);
+	dpidx_unlock(&s->lock);
+	dpidx_synchronize_rcu();
+
+	while (slot < t->nr_slots) {
+		entry = t->slots[slot];
+		if (!entry) {
+			slot++;
+			continue;
+		}
+		/* Every range starts on a slot: this is its first one. */
+		pgmap = dpidx_page_range(dpidx_tag_entry_pages(entry));
+		slot += DPIDX_DIV_ROUND_UP(pgmap->nr_pages, DPIDX_TAG_SLOT_PAGES);
+		dpidx_pgmap_free_pages(pgmap, pgmap->pages);
+		dpidx_pgmap_unclaim(pgmap);
+	}
+	dpidx_tag_table_free(t);
+	dpidx_free(s->used);
+	dpidx_lock_destroy(&s->lock);
+	s->table = NULL;
+	s->used = NULL;
+}
+
+/* Does range @pgmap own slots [@slot, ...) of @t exactly?  Under the lock. */
+static inline bool dpidx_tag_check_range(struct dpidx_tag *s,
+					 const struct dpidx_tag_table *t,
+					 unsigned long slot,
+					 const struct dpidx_pgmap *pgmap)
+{
+	unsigned long i, nr, nr_slots;
+
+	nr_slots = DPIDX_DIV_ROUND_UP(pgmap->nr_pages, DPIDX_TAG_SLOT_PAGES);
+	if (pgmap->space != s || !pgmap->nr_pages ||
+	    pgmap->base != dpidx_tag_slot_base(slot) ||
+	    !dpidx_tag_is_device_private(pgmap->base) ||
+	    nr_slots > t->nr_slots - slot)
+		return false;
+	for (i = 0; i < nr_slots; i++) {
+		nr = pgmap->nr_pages - i * DPIDX_TAG_SLOT_PAGES;
+		if (nr > DPIDX_TAG_SLOT_PAGES)
+			nr = DPIDX_TAG_SLOT_PAGES;
+		if (t->slots[slot + i] !=
+		    dpidx_tag_entry(pgmap->pages + i * DPIDX_TAG_SLOT_PAGES, nr) ||
+		    !dpidx_bit_test(s->used, slot + i))
+			return false;
+	}
+	return true;
+}
+
+/**
+ * dpidx_tag_check() - verify the structural invariants.
+ * @s: the space.
+ *
+ * Every used slot has an entry and every entry a used slot; each range's
+ * entries point at consecutive 8192-descriptor slices of its own
+ * descriptors, the first at pgmap->pages, with exact counts; its pgmap says
+ * it is mapped here at the tagged base of its first slot; the table fits the
+ * slot space; the counters and the allocator hint agree.
+ *
+ * Context: takes @s->lock; for tests and debugging.
+ * Return: 0, or -EUCLEAN on the first violation.
+ */
+static inline int dpidx_tag_check(struct dpidx_tag *s)
+{
+	struct dpidx_tag_table *t;
+	unsigned long slot = 0, entry, ranges = 0, pages = 0;
+	const struct dpidx_pgmap *pgmap;
+	int err = 0;
+
+	dpidx_lock(&s->lock);
+	t = dpidx_tag_table(s);
+	if (!t || t->nr_slots > s->max_slots || s->max_slots > DPIDX_TAG_MAX_SLOTS ||
+	    dpidx_bitmap_next(s->used, t->nr_slots, 0, false) < s->first_free)
+		err = -EUCLEAN;
+	while (!err && slot < t->nr_slots) {
+		entry = t->slots[slot];
+		if (!entry != !dpidx_bit_test(s->used, slot)) {
+			err = -EUCLEAN;
+			break;
+		}
+		if (!entry) {
+			slot++;
+			continue;
+		}
+		pgmap = dpidx_page_range(dpidx_tag_entry_pages(entry));
+		if (!pgmap || pgmap->pages != dpidx_tag_entry_pages(entry) ||
+		    !dpidx_tag_check_range(s, t, slot, pgmap)) {
+			err = -EUCLEAN;
+			break;
+		}
+		slot += DPIDX_DIV_ROUND_UP(pgmap->nr_pages, DPIDX_TAG_SLOT_PAGES);
+		ranges++;
+		pages += pgmap->nr_pages;
+	}
+	if (!err && (ranges != s->nr_ranges || pages != s->nr_pages))
+		err = -EUCLEAN;
+	dpidx_unlock(&s->lock);
+	return err;
+}
+
+/* Bytes of index (slot table and allocator bitmap), descriptors excluded. */
+static inline unsigned long dpidx_tag_index_bytes(struct dpidx_tag *s)
+{
+	unsigned long nr = dpidx_tag_table(s)->nr_slots;
+
+	return sizeof(struct dpidx_tag_table) + nr * sizeof(unsigned long) +
+	       DPIDX_BITS_TO_LONGS(nr) * sizeof(unsigned long);
+}
+
+#endif /* DPIDX_TAG_H */
