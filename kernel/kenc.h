@@ -14,7 +14,8 @@
 
 /* One line per encoding. */
 #define DPIDX_KERNEL_FOR_EACH_ENCODING(X)					\
-	X(flat, FLAT)
+	X(flat, FLAT)								\
+	X(tag, TAG)
 
 struct dpidx_kenc {
 	const char *name;
