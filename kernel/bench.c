@@ -92,7 +92,9 @@ static unsigned long E##_bench_fault(void *s, const struct bench_keys *k,	\
 	return sink;								\
 }
 
-DPIDX_KERNEL_FOR_EACH_ENCODING(BENCH_ENC_LOOPS)
+#define DPIDX_KENC(E, UE)	BENCH_ENC_LOOPS(E, UE)
+#include "kenc_list.h"
+#undef DPIDX_KENC
 
 /* The hmm_range_fault() path writes its pages here (one bench at a time). */
 static struct page *bench_window[BENCH_RANGE_PAGES];
@@ -120,13 +122,16 @@ static unsigned long E##_bench_range(void *s, const struct bench_keys *k,	\
 	return sink;								\
 }
 
-DPIDX_KERNEL_FOR_EACH_ENCODING(BENCH_ENC_RANGE)
+#define DPIDX_KENC(E, UE)	BENCH_ENC_RANGE(E, UE)
+#include "kenc_list.h"
+#undef DPIDX_KENC
 
-#define BENCH_ENC_FNS(E, UE)	{ E##_bench_lookup, E##_bench_fault, E##_bench_range },
 static const struct {
 	bench_fn lookup, fault, range;
 } bench_enc_fns[] = {
-	DPIDX_KERNEL_FOR_EACH_ENCODING(BENCH_ENC_FNS)
+#define DPIDX_KENC(E, UE)	{ E##_bench_lookup, E##_bench_fault, E##_bench_range },
+#include "kenc_list.h"
+#undef DPIDX_KENC
 };
 
 static inline struct page *range_page(struct dpidx_pgmap *pgmap,

@@ -3,19 +3,14 @@
  * kenc.h - every encoding behind one table of function pointers, for
  * the kernel modules (tests/enc.h is its userspace twin and uses libc).
  *
- * Plugging in an encoding E takes one line X(E, UE) in
- * DPIDX_KERNEL_FOR_EACH_ENCODING; its header must provide the API.md
+ * Plugging in an encoding E takes one line DPIDX_KENC(E, UE) in
+ * kenc_list.h; its header (included by dpidx.h) must provide the API.md
  * functions, DPIDX_<UE>_SWAP_TYPES, DPIDX_<UE>_MAX_PAGES and dpidx_E_check().
  */
 #ifndef DPIDX_KERNEL_KENC_H
 #define DPIDX_KERNEL_KENC_H
 
 #include <dpidx/dpidx.h>
-
-/* One line per encoding. */
-#define DPIDX_KERNEL_FOR_EACH_ENCODING(X)					\
-	X(flat, FLAT)								\
-	X(tag, TAG)
 
 struct dpidx_kenc {
 	const char *name;
@@ -92,11 +87,14 @@ static const struct dpidx_kenc dpidx_kenc_##E = {				\
 	.check = E##_k_check,							\
 };
 
-DPIDX_KERNEL_FOR_EACH_ENCODING(DPIDX_KENC_WRAP)
+#define DPIDX_KENC(E, UE)	DPIDX_KENC_WRAP(E, UE)
+#include "kenc_list.h"
+#undef DPIDX_KENC
 
-#define DPIDX_KENC_ADDR(E, UE)	(&dpidx_kenc_##E),
 static const struct dpidx_kenc *const dpidx_kencs[] = {
-	DPIDX_KERNEL_FOR_EACH_ENCODING(DPIDX_KENC_ADDR)
+#define DPIDX_KENC(E, UE)	(&dpidx_kenc_##E),
+#include "kenc_list.h"
+#undef DPIDX_KENC
 };
 
 #endif /* DPIDX_KERNEL_KENC_H */
