@@ -599,6 +599,11 @@ static int bench_shape(unsigned long nr_ranges, unsigned long *sink)
 		nr_ranges, BENCH_RANGE_PAGES, ops, BENCH_ROUNDS);
 	bench_report(sh->results, sh->nr_results,
 		     &sh->results[ARRAY_SIZE(dpidx_kencs)]);
+	if (nr_ranges * BENCH_RANGE_PAGES > BENCH_PFN_SPAN)
+		pr_info("  (pfn_to_page keys fold into %lu MiB of RAM: %lu MiB of struct pages against the others' %lu MiB, so its fault path is warmer)\n",
+			BENCH_PFN_SPAN >> (20 - PAGE_SHIFT),
+			BENCH_PFN_SPAN * sizeof(struct page) >> 20,
+			nr_ranges * BENCH_RANGE_PAGES * sizeof(struct page) >> 20);
 out:
 	if (err)
 		pr_info("%lu ranges: error %d\n", nr_ranges, err);
