@@ -76,33 +76,51 @@ static struct dpidx_page *o2p(struct dpidx_maple *s, unsigned long offset)
 struct model {
 	struct dpidx_pgmap *pgmaps;
 	unsigned long nr;
+	struct dpidx_pgmap **sorted;	/* the mapped ones, by base */
+	unsigned long nr_sorted;
 };
 
-static int cmp_base(const void *a, const void *b)
+/* Index of the first mapped range that ends after @offset. */
+static unsigned long model_find(struct model *m, unsigned long offset)
 {
-	const struct dpidx_pgmap *x = *(struct dpidx_pgmap *const *)a;
-	const struct dpidx_pgmap *y = *(struct dpidx_pgmap *const *)b;
+	unsigned long lo = 0, hi = m->nr_sorted, mid;
 
-	return x->base < y->base ? -1 : x->base > y->base;
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (m->sorted[mid]->base + m->sorted[mid]->nr_pages <= offset)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
 }
 
-/* The mapped pgmaps, sorted by base; returns how many. */
-static unsigned long model_sorted(struct model *m, struct dpidx_maple *s,
-				  struct dpidx_pgmap **out)
+static void model_insert(struct model *m, struct dpidx_pgmap *p)
 {
-	unsigned long i, n = 0;
+	unsigned long i = model_find(m, p->base);
 
-	for (i = 0; i < m->nr; i++)
-		if (m->pgmaps[i].space == s)
-			out[n++] = &m->pgmaps[i];
-	qsort(out, n, sizeof(out[0]), cmp_base);
-	return n;
+	memmove(&m->sorted[i + 1], &m->sorted[i],
+		(m->nr_sorted - i) * sizeof(m->sorted[0]));
+	m->sorted[i] = p;
+	m->nr_sorted++;
+}
+
+static void model_remove(struct model *m, struct dpidx_pgmap *p)
+{
+	unsigned long i = model_find(m, p->base);
+
+	EXPECT(i < m->nr_sorted && m->sorted[i] == p);
+	memmove(&m->sorted[i], &m->sorted[i + 1],
+		(m->nr_sorted - i - 1) * sizeof(m->sorted[0]));
+	m->nr_sorted--;
 }
 
 /* Brute-force first fit, what map() must choose; ~0UL if none. */
-static unsigned long model_first_fit(struct dpidx_pgmap **sorted, unsigned long n,
-				     unsigned long limit, unsigned long nr_pages)
+static unsigned long model_first_fit(struct model *m, unsigned long limit,
+				     unsigned long nr_pages)
 {
+	struct dpidx_pgmap **sorted = m->sorted;
+	unsigned long n = m->nr_sorted;
 	unsigned long align = nr_pages >= 512 ? 512 : 1, a = 0, e, start, i;
 
 	for (i = 0; i <= n; i++) {
@@ -117,27 +135,19 @@ static unsigned long model_first_fit(struct dpidx_pgmap **sorted, unsigned long 
 }
 
 /* The model's answer for @offset. */
-static struct dpidx_page *model_lookup(struct dpidx_pgmap **sorted, unsigned long n,
-				       unsigned long offset)
+static struct dpidx_page *model_lookup(struct model *m, unsigned long offset)
 {
-	unsigned long lo = 0, hi = n, mid;
+	unsigned long i = model_find(m, offset);
 
-	while (lo < hi) {
-		mid = (lo + hi) / 2;
-		if (sorted[mid]->base + sorted[mid]->nr_pages <= offset)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo < n && sorted[lo]->base <= offset)
-		return sorted[lo]->pages + (offset - sorted[lo]->base);
+	if (i < m->nr_sorted && m->sorted[i]->base <= offset)
+		return m->sorted[i]->pages + (offset - m->sorted[i]->base);
 	return NULL;
 }
 
-static void verify_offset(struct dpidx_maple *s, struct dpidx_pgmap **sorted,
-			  unsigned long n, unsigned long offset)
+static void verify_offset(struct dpidx_maple *s, struct model *m,
+			  unsigned long offset)
 {
-	struct dpidx_page *want = model_lookup(sorted, n, offset);
+	struct dpidx_page *want = model_lookup(m, offset);
 	struct dpidx_page *got = o2p(s, offset);
 
 	if (got != want)
@@ -162,31 +172,31 @@ static void verify_range(struct dpidx_maple *s, unsigned long offset, unsigned l
 	free(pages);
 }
 
-/* Boundaries of every range, random offsets, a few lookup_range spans. */
-static void verify_model(struct model *m, struct dpidx_maple *s, unsigned long samples)
+/*
+ * Random offsets and a few lookup_range spans; with @full, also both ends
+ * and both neighbours of every range.
+ */
+static void verify_model(struct model *m, struct dpidx_maple *s,
+			 unsigned long samples, bool full)
 {
-	struct dpidx_pgmap **sorted = malloc((m->nr + 1) * sizeof(*sorted));
-	unsigned long n, i, b;
+	unsigned long i, b;
 
-	EXPECT(sorted);
-	n = model_sorted(m, s, sorted);
-	EXPECT(n == s->nr_ranges);
-	for (i = 0; i < n; i++) {
-		b = sorted[i]->base;
-		verify_offset(s, sorted, n, b);
-		verify_offset(s, sorted, n, b + sorted[i]->nr_pages - 1);
-		verify_offset(s, sorted, n, b + sorted[i]->nr_pages);
+	EXPECT(m->nr_sorted == s->nr_ranges);
+	for (i = 0; full && i < m->nr_sorted; i++) {
+		b = m->sorted[i]->base;
+		verify_offset(s, m, b);
+		verify_offset(s, m, b + m->sorted[i]->nr_pages - 1);
+		verify_offset(s, m, b + m->sorted[i]->nr_pages);
 		if (b)
-			verify_offset(s, sorted, n, b - 1);
+			verify_offset(s, m, b - 1);
 	}
 	for (i = 0; i < samples; i++)
-		verify_offset(s, sorted, n, rnd_below(s->limit + 1024));
-	verify_offset(s, sorted, n, ~0UL);
-	verify_offset(s, sorted, n, DPIDX_MAPLE_MAX_PAGES);
-	verify_offset(s, sorted, n, DPIDX_MAPLE_MAX_PAGES - 1);
+		verify_offset(s, m, rnd_below(s->limit + 1024));
+	verify_offset(s, m, ~0UL);
+	verify_offset(s, m, DPIDX_MAPLE_MAX_PAGES);
+	verify_offset(s, m, DPIDX_MAPLE_MAX_PAGES - 1);
 	for (i = 0; i < samples / 16 + 1; i++)
 		verify_range(s, rnd_below(s->limit), rnd_below(4096) + 1);
-	free(sorted);
 }
 
 /* ---- tests --------------------------------------------------------------- */
@@ -280,20 +290,23 @@ static void test_aligned(void)
 	printf("aligned first fit: ok\n");
 }
 
-/* Random map/unmap against the model, the checker after every op. */
+/*
+ * Random map/unmap against the model, the checker after every op.  A
+ * mapped slot is unmapped with @unmap_pct percent probability (else it is
+ * mapped again, which must fail), so the tree settles at a size set by it.
+ */
 static void test_model(unsigned long ops, unsigned long nr_slots,
-		       unsigned long max_pages)
+		       unsigned long max_pages, unsigned long unmap_pct)
 {
 	struct model m = { .nr = nr_slots };
-	struct dpidx_pgmap **sorted;
 	struct dpidx_maple s;
-	unsigned long op, i, n, want, nr_pages, maps = 0, unmaps = 0, full = 0;
+	unsigned long op, i, want, nr_pages, maps = 0, unmaps = 0, full = 0;
 	unsigned int max_height = 0;
 	int err;
 
 	m.pgmaps = calloc(nr_slots, sizeof(*m.pgmaps));
-	sorted = malloc((nr_slots + 1) * sizeof(*sorted));
-	EXPECT(m.pgmaps && sorted);
+	m.sorted = malloc((nr_slots + 1) * sizeof(*m.sorted));
+	EXPECT(m.pgmaps && m.sorted);
 	EXPECT(dpidx_maple_init(&s, max_pages) == 0);
 	for (op = 0; op < ops; op++) {
 		struct dpidx_pgmap *p = &m.pgmaps[rnd_below(nr_slots)];
@@ -306,8 +319,7 @@ static void test_model(unsigned long ops, unsigned long nr_slots,
 				nr_pages = 41 + rnd_below(560);
 			else
 				nr_pages = 512 + rnd_below(2500);
-			n = model_sorted(&m, &s, sorted);
-			want = model_first_fit(sorted, n, s.limit, nr_pages);
+			want = model_first_fit(&m, s.limit, nr_pages);
 			p->nr_pages = nr_pages;
 			err = dpidx_maple_map(&s, p, -1);
 			if (want == ~0UL) {
@@ -318,11 +330,13 @@ static void test_model(unsigned long ops, unsigned long nr_slots,
 				FAIL("op %lu: map %lu: %d base %lu, want base %lu",
 				     op, nr_pages, err, p->base, want);
 			} else {
+				model_insert(&m, p);
 				maps++;
 			}
-		} else if (r < 3) {
+		} else if (r >= unmap_pct) {
 			EXPECT(dpidx_maple_map(&s, p, -1) == -EINVAL);
 		} else {
+			model_remove(&m, p);
 			EXPECT(dpidx_maple_unmap(&s, p) == 0);
 			EXPECT(dpidx_maple_unmap(&s, p) == -ENOENT);
 			unmaps++;
@@ -330,19 +344,22 @@ static void test_model(unsigned long ops, unsigned long nr_slots,
 		check(&s);
 		if (dpidx_maple_height(&s) > max_height)
 			max_height = dpidx_maple_height(&s);
-		verify_model(&m, &s, op % 64 ? 4 : 256);
+		verify_model(&m, &s, op % 64 ? 4 : 256, op % 256 == 0);
 	}
-	for (i = 0; i < nr_slots; i++)
-		if (m.pgmaps[i].space && rnd_below(2))
+	for (i = 0; i < nr_slots; i++) {
+		if (m.pgmaps[i].space && rnd_below(2)) {
+			model_remove(&m, &m.pgmaps[i]);
 			EXPECT(dpidx_maple_unmap(&s, &m.pgmaps[i]) == 0);
+		}
+	}
 	check(&s);
-	verify_model(&m, &s, 256);
+	verify_model(&m, &s, 256, true);
 	dpidx_maple_destroy(&s);
 	for (i = 0; i < nr_slots; i++)
 		EXPECT(!m.pgmaps[i].space);
-	printf("model: %lu ops, %lu maps, %lu unmaps, %lu full, max height %u: ok\n",
-	       ops, maps, unmaps, full, max_height);
-	free(sorted);
+	printf("model: %lu ops over %lu slots, %lu maps, %lu unmaps, %lu full, max height %u: ok\n",
+	       ops, nr_slots, maps, unmaps, full, max_height);
+	free(m.sorted);
 	free(m.pgmaps);
 }
 
@@ -576,7 +593,8 @@ int main(int argc, char **argv)
 	test_errors();
 	test_aligned();
 	test_lookup_range();
-	test_model(ops, 300, 40000);
+	test_model(ops, 300, 20000, 97);
+	test_model(ops, 8000, 1UL << 22, 30);
 	test_height(4000);
 	if (scale)
 		test_scale(scale);

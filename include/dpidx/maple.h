@@ -44,7 +44,12 @@
  * Invariants (dpidx_maple_check() verifies every one):
  *   - ranges are disjoint and sorted: first <= last < next first;
  *   - every leaf is at depth height; a non-root node holds at least
- *     DPIDX_MAPLE_MIN(level) entries, a root internal node at least 2;
+ *     DPIDX_MAPLE_MIN(level) entries, except on the right spine (the last
+ *     node of each level), which holds at least 1; a root internal node
+ *     holds at least 2.  Letting the right spine run short is what packs
+ *     nodes full when ranges are mapped in ascending order (the common
+ *     case: first fit hands out rising offsets): a right-spine node that
+ *     overflows splits into a full left node and a short right one;
  *   - an internal node's key[i] (i < nr - 1) is child[i]->hi, and
  *     child[i]->parent is the node; the root's parent is NULL;
  *   - lo/hi are the first/last offset mapped in the subtree; gap is the
@@ -76,9 +81,9 @@
  *          unmap() never allocates and never fails for lack of memory.
  *   map:   allocates what it may need into the pool before changing
  *          anything (-ENOMEM changes nothing); its retired nodes wait for
- *          the next unmap, or are freed after one grace period once as many
- *          have piled up as the tree has nodes (at most 2x the index memory,
- *          one grace period per many maps).
+ *          the next unmap, or are freed after one grace period (outside the
+ *          lock) once 64..1024 of them (up to the tree's own node count)
+ *          have piled up: one grace period per tens of maps.
  *
  * Offset allocation: first fit from the gap summaries in O(SLOTS * height):
  * descend into the leftmost child whose gap (agap for ranges of 512 pages
@@ -112,6 +117,8 @@
 #define DPIDX_MAPLE_MIN(level)		(DPIDX_MAPLE_MAX(level) / 2)
 /* Never free retired nodes in batches smaller than this. */
 #define DPIDX_MAPLE_RETIRE_BATCH	64UL
+/* ... nor larger than this: big batches only make the allocator thrash. */
+#define DPIDX_MAPLE_RETIRE_BATCH_MAX	1024UL
 #define DPIDX_MAPLE_NONE		(~0UL)
 
 dpidx_static_assert(DPIDX_MAPLE_SLOTS >= 8 && DPIDX_MAPLE_SLOTS <= 64,
@@ -162,6 +169,7 @@ struct dpidx_maple_wr {
 	unsigned int height;
 	struct dpidx_maple_node *node[DPIDX_MAPLE_MAX_HEIGHT + 1];	/* [level] */
 	unsigned int slot[DPIDX_MAPLE_MAX_HEIGHT + 1];	/* taken in node[level] */
+	bool rightmost[DPIDX_MAPLE_MAX_HEIGHT + 1];	/* node[level] ends its level */
 	/* Replace entries [a, b) of the node at this level by new[0..nr_new). */
 	unsigned int a, b, nr_new;
 	struct dpidx_maple_ent new[2];
@@ -610,13 +618,16 @@ static inline void dpidx_maple_emit(struct dpidx_maple *s, unsigned int level,
 	out->ptr = node;
 }
 
-/* @nr entries at @level into wr->new: one node, or two halves if too many. */
+/*
+ * @nr entries at @level into wr->new: one node, or two if too many -- two
+ * halves, or on the right spine a full node and the rest.
+ */
 static inline void dpidx_maple_emit_split(struct dpidx_maple *s, unsigned int level,
 					  const struct dpidx_maple_ent *ent,
-					  unsigned int nr)
+					  unsigned int nr, bool rightmost)
 {
 	struct dpidx_maple_wr *wr = &s->wr;
-	unsigned int half = nr / 2;
+	unsigned int half = rightmost ? DPIDX_MAPLE_MAX(level) : nr / 2;
 
 	if (nr <= DPIDX_MAPLE_MAX(level)) {
 		dpidx_maple_emit(s, level, ent, nr, &wr->new[0]);
@@ -639,11 +650,14 @@ static inline void dpidx_maple_walk(struct dpidx_maple *s, unsigned long offset)
 	unsigned int level = dpidx_maple_root_height(root);
 
 	wr->height = level;
+	wr->rightmost[level] = true;
 	for (;;) {
 		wr->node[level] = node;
 		wr->slot[level] = dpidx_maple_slot(node, offset);
 		if (!level)
 			break;
+		wr->rightmost[level - 1] = wr->rightmost[level] &&
+					   wr->slot[level] == node->nr - 1;
 		node = dpidx_maple_child(node, wr->slot[level]);
 		level--;
 	}
@@ -683,7 +697,7 @@ static inline void dpidx_maple_rebuild_root(struct dpidx_maple *s,
 		dpidx_maple_publish(s, (struct dpidx_maple_node *)top.ptr, level);
 	} else {
 		/* Grow: split the root, and a new root above the halves. */
-		dpidx_maple_emit_split(s, level, wr->buf, cnt);
+		dpidx_maple_emit_split(s, level, wr->buf, cnt, true);
 		dpidx_maple_emit(s, level + 1, wr->new, 2, &top);
 		dpidx_maple_publish(s, (struct dpidx_maple_node *)top.ptr, level + 1);
 	}
@@ -721,8 +735,14 @@ static inline void dpidx_maple_rebuild(struct dpidx_maple *s)
 		idx = wr->slot[level + 1];
 		wr->a = idx;
 		wr->b = idx + 1;
-		if (cnt >= DPIDX_MAPLE_MIN(level)) {
-			dpidx_maple_emit_split(s, level, wr->buf, cnt);
+		if (!cnt) {
+			/* A right-spine node lost its last entry: drop it. */
+			wr->nr_new = 0;
+			continue;
+		}
+		if (wr->rightmost[level] || cnt >= DPIDX_MAPLE_MIN(level)) {
+			dpidx_maple_emit_split(s, level, wr->buf, cnt,
+					       wr->rightmost[level]);
 			continue;
 		}
 		/* Under full: take in the left (else right) sibling's entries. */
@@ -740,7 +760,8 @@ static inline void dpidx_maple_rebuild(struct dpidx_maple *s)
 			wr->b = sidx + 1;
 		}
 		dpidx_maple_node_retire(s, sib);
-		dpidx_maple_emit_split(s, level, wr->buf, cnt + snr);
+		/* A short right-spine sibling: the merged node ends the level. */
+		dpidx_maple_emit_split(s, level, wr->buf, cnt + snr, false);
 	}
 }
 
@@ -821,8 +842,11 @@ static inline int dpidx_maple_init(struct dpidx_maple *s, unsigned long max_page
 static inline struct dpidx_maple_node *dpidx_maple_retired_batch(struct dpidx_maple *s)
 {
 	struct dpidx_maple_node *list = s->retired;
-	unsigned long batch = s->nr_nodes > DPIDX_MAPLE_RETIRE_BATCH ?
-			      s->nr_nodes : DPIDX_MAPLE_RETIRE_BATCH;
+	unsigned long batch = s->nr_nodes < DPIDX_MAPLE_RETIRE_BATCH_MAX ?
+			      s->nr_nodes : DPIDX_MAPLE_RETIRE_BATCH_MAX;
+
+	if (batch < DPIDX_MAPLE_RETIRE_BATCH)
+		batch = DPIDX_MAPLE_RETIRE_BATCH;
 
 	if (s->nr_retired < batch)
 		return NULL;
@@ -1089,8 +1113,11 @@ struct dpidx_maple_census {
 static inline int dpidx_maple_check_node(struct dpidx_maple_census *c,
 					 const struct dpidx_maple_node *node,
 					 const struct dpidx_maple_node *parent,
-					 unsigned int level, bool is_root)
+					 unsigned int level, bool rightmost)
 {
+	bool is_root = !parent;
+	unsigned int min = is_root ? (level ? 2U : 1U) :
+			   rightmost ? 1U : DPIDX_MAPLE_MIN(level);
 	struct dpidx_maple *s = c->s;
 	unsigned long gap = 0, agap = 0, prev = 0, first, last, n;
 	const struct dpidx_maple_node *child;
@@ -1099,7 +1126,7 @@ static inline int dpidx_maple_check_node(struct dpidx_maple_census *c,
 
 	c->nodes++;
 	if (node->level != level || node->parent != parent || node->nr > max ||
-	    node->nr < (is_root ? (level ? 2U : 1U) : DPIDX_MAPLE_MIN(level)))
+	    node->nr < min)
 		return -EUCLEAN;
 	for (i = node->nr; i < DPIDX_MAPLE_SLOTS; i++)
 		if (node->key[i] != DPIDX_MAPLE_NONE ||
@@ -1110,7 +1137,8 @@ static inline int dpidx_maple_check_node(struct dpidx_maple_census *c,
 	for (i = 0; i < node->nr; i++) {
 		if (level) {
 			child = dpidx_maple_child(node, i);
-			if (!child || dpidx_maple_check_node(c, child, node, level - 1, false))
+			if (!child || dpidx_maple_check_node(c, child, node, level - 1,
+							     rightmost && i + 1 == node->nr))
 				return -EUCLEAN;
 			first = child->lo;
 			last = child->hi;
