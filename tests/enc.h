@@ -79,7 +79,8 @@ static const struct dpidx_enc dpidx_enc_##E = {					\
 
 /* One line per encoding. */
 #define DPIDX_FOR_EACH_ENCODING(X)						\
-	X(flat, FLAT)
+	X(flat, FLAT)								\
+	X(maple, MAPLE)
 
 DPIDX_FOR_EACH_ENCODING(DPIDX_ENC_WRAP)
 
