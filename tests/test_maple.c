@@ -12,6 +12,7 @@
  *   scale/ops, e.g. "test_maple 0 20000 2000 200".
  */
 #define _GNU_SOURCE
+#define DPIDX_DEBUG_HOOKS
 #include <urcu.h>
 #include <dpidx/maple.h>
 #include <pthread.h>
@@ -20,6 +21,14 @@
 #include <time.h>
 
 static unsigned long long seed;
+
+/* Allocation failure injection: fail the allocation numbered fail_at. */
+static long alloc_count, fail_at = -1;
+
+bool dpidx_debug_alloc_fail(void)
+{
+	return fail_at >= 0 && alloc_count++ == fail_at;
+}
 static unsigned long long rng_state;
 
 #define FAIL(...) do {							\
@@ -493,6 +502,64 @@ static void test_lookup_range(void)
 	free(p);
 }
 
+/*
+ * Fail each allocation of a map in turn, at heights 0..2: -ENOMEM, the tree
+ * and every range exactly as before, the pgmap mappable again.  Then unmap
+ * everything with every allocation failing: unmap must not need any.
+ */
+static void test_alloc_fail(void)
+{
+	unsigned long nr = 400, i, k, before;
+	struct dpidx_pgmap *p = calloc(nr + 1, sizeof(*p)), *x = &p[nr];
+	struct dpidx_maple s;
+	unsigned long failures = 0;
+	int err;
+
+	EXPECT(p);
+	EXPECT(dpidx_maple_init(&s, 1024 * nr) == 0);
+	for (i = 0; i < nr; i++) {
+		x->nr_pages = 1 + rnd_below(700);
+		for (k = 0; ; k++) {
+			before = s.nr_ranges;
+			alloc_count = 0;
+			fail_at = (long)k;
+			err = dpidx_maple_map(&s, x, -1);
+			fail_at = -1;
+			if (!err)
+				break;
+			if (err != -ENOMEM || x->space || x->pages)
+				FAIL("map with allocation %lu failing: %d", k, err);
+			EXPECT(s.nr_ranges == before);
+			check(&s);
+			failures++;
+		}
+		EXPECT(dpidx_maple_unmap(&s, x) == 0);
+		p[i].nr_pages = x->nr_pages;
+		EXPECT(dpidx_maple_map(&s, &p[i], -1) == 0);
+		if (i % 16 == 0)
+			for (k = 0; k <= i; k++)
+				EXPECT(o2p(&s, p[k].base + p[k].nr_pages - 1) ==
+				       p[k].pages + p[k].nr_pages - 1);
+	}
+	check(&s);
+	EXPECT(dpidx_maple_height(&s) >= 2);
+	alloc_count = 0;
+	fail_at = 0;
+	for (i = 0; i < nr; i++) {
+		alloc_count = 0;	/* every allocation fails */
+		EXPECT(dpidx_maple_unmap(&s, &p[nr - 1 - i]) == 0);
+		EXPECT(alloc_count == 0);
+		if (i % 8 == 0)
+			check(&s);
+	}
+	fail_at = -1;
+	check(&s);
+	dpidx_maple_destroy(&s);
+	printf("alloc failure: %lu injected map failures, unmaps allocation-free: ok\n",
+	       failures);
+	free(p);
+}
+
 /* ---- two-thread smoke ---------------------------------------------------- */
 
 struct smoke {
@@ -510,7 +577,7 @@ static void *smoke_reader(void *arg)
 	struct dpidx_page *page;
 
 	rcu_register_thread();
-	while (!__atomic_load_n(&sm->stop, __ATOMIC_RELAXED)) {
+	do {	/* at least one batch, even if the writer is done first */
 		dpidx_read_lock();
 		for (int i = 0; i < 256; i++, n++) {
 			state = state * 6364136223846793005ULL + 1442695040888963407ULL;
@@ -528,7 +595,7 @@ static void *smoke_reader(void *arg)
 				FAIL("reader: stable offset %lu lost", o);
 		}
 		dpidx_read_unlock();
-	}
+	} while (!__atomic_load_n(&sm->stop, __ATOMIC_RELAXED));
 	rcu_unregister_thread();
 	sm->lookups = n;
 	sm->hits = hits;
@@ -593,6 +660,7 @@ int main(int argc, char **argv)
 	test_errors();
 	test_aligned();
 	test_lookup_range();
+	test_alloc_fail();
 	test_model(ops, 300, 20000, 97);
 	test_model(ops, 8000, 1UL << 22, 30);
 	test_height(4000);
