@@ -14,7 +14,7 @@
  *   @gap     a free run [a, e) of offsets between two ranges
  *   @pgmap   a caller's range
  *
- * Layout (DPIDX_MAPLE_SLOTS = 16, one node = 448 bytes = 7 cache lines):
+ * Layout (DPIDX_MAPLE_SLOTS = 16, one node = 7 cache lines in 512 bytes):
  *
  *   s->root = node | height (the height rides in the pointer's low bits)
  *       |
@@ -91,7 +91,7 @@
  * between two children; never a scan of the ranges.
  *
  * Costs: a leaf holds 7..15 ranges (15 when they were mapped in ascending
- * order), so about 30..64 bytes of index per range; a lookup reads the two
+ * order), so about 34..73 bytes of index per range; a lookup reads the two
  * key lines of each level plus one child or range line, and no pgmap.
  * Heights seen for ascending maps: 0 up to 15 ranges, 1 at 64, 2 at 1,024,
  * 3 at 8,192 and 10,000, 4 at 65,536 and 100,000, 5 at 1,000,000.  Map and
@@ -155,8 +155,17 @@ struct dpidx_maple_node {
 	unsigned int level;			/* 0 for a leaf */
 } dpidx_cacheline_aligned;
 
-dpidx_static_assert(sizeof(struct dpidx_maple_node) % 64 == 0,
-		    "nodes are whole cache lines");
+/*
+ * Nodes are allocated at a power-of-two size: kmalloc() aligns those to
+ * their size even with slab debugging, and the root pointer needs 6 clear
+ * low bits for the height.
+ */
+#define DPIDX_MAPLE_NODE_SIZE		(32 * DPIDX_MAPLE_SLOTS)
+
+dpidx_static_assert(sizeof(struct dpidx_maple_node) % 64 == 0 &&
+		    sizeof(struct dpidx_maple_node) <= DPIDX_MAPLE_NODE_SIZE &&
+		    (DPIDX_MAPLE_SLOTS & (DPIDX_MAPLE_SLOTS - 1)) == 0,
+		    "nodes are whole cache lines in a power-of-two allocation");
 
 /* One entry as the writer moves it around, whatever the node's level. */
 struct dpidx_maple_ent {
@@ -430,9 +439,14 @@ dpidx_maple_child(const struct dpidx_maple_node *node, unsigned int slot)
 	return dpidx_rcu_dereference_protected(((struct dpidx_maple_node *)node)->child[slot]);
 }
 
+/*
+ * The empty leaf is the only node with no entries ever published (a header
+ * static has one copy per translation unit, so test the property, not the
+ * address).
+ */
 static inline bool dpidx_maple_is_empty_leaf(const struct dpidx_maple_node *node)
 {
-	return node == &dpidx_maple_empty_leaf;
+	return !node->nr;
 }
 
 /*
@@ -443,12 +457,12 @@ static inline bool dpidx_maple_is_empty_leaf(const struct dpidx_maple_node *node
 static inline struct dpidx_maple_node *dpidx_maple_node_alloc(void)
 {
 	return (struct dpidx_maple_node *)dpidx_vmemmap_alloc(
-			sizeof(struct dpidx_maple_node), -1);
+			DPIDX_MAPLE_NODE_SIZE, -1);
 }
 
 static inline void dpidx_maple_node_free(struct dpidx_maple_node *node)
 {
-	dpidx_vmemmap_free(node, sizeof(*node));
+	dpidx_vmemmap_free(node, DPIDX_MAPLE_NODE_SIZE);
 }
 
 /* Free a list linked through @parent. */
@@ -1245,8 +1259,7 @@ static inline unsigned int dpidx_maple_height(struct dpidx_maple *s)
 /* Bytes of index (published nodes, spares, retired), descriptors excluded. */
 static inline unsigned long dpidx_maple_index_bytes(struct dpidx_maple *s)
 {
-	return (s->nr_nodes + s->nr_pool + s->nr_retired) *
-	       sizeof(struct dpidx_maple_node);
+	return (s->nr_nodes + s->nr_pool + s->nr_retired) * DPIDX_MAPLE_NODE_SIZE;
 }
 
 #endif /* DPIDX_MAPLE_H */
