@@ -1224,6 +1224,8 @@ static inline int dpidx_maple_check(struct dpidx_maple *s)
 	void *root;
 	int err = 0;
 
+	if (!s || !s->root)
+		return -EUCLEAN;	/* never initialised, or destroyed */
 	dpidx_lock(&s->lock);
 	root = dpidx_maple_root(s);
 	node = dpidx_maple_root_node(root);
