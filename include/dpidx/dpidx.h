@@ -15,6 +15,7 @@
 #include "types.h"
 #include "pte.h"
 #include "flat.h"
+#include "maple.h"
 #include "tag.h"
 
 #if !defined(DPIDX_ENCODING_FLAT) && !defined(DPIDX_ENCODING_MAPLE) && \
@@ -27,6 +28,11 @@
 #define DPIDX_DEFAULT(name)		dpidx_flat_##name
 #define DPIDX_DEFAULT_SWAP_TYPES	DPIDX_FLAT_SWAP_TYPES
 #define dpidx_space			dpidx_flat
+#elif defined(DPIDX_ENCODING_MAPLE)
+#define DPIDX_DEFAULT_ENCODING		"maple"
+#define DPIDX_DEFAULT(name)		dpidx_maple_##name
+#define DPIDX_DEFAULT_SWAP_TYPES	DPIDX_MAPLE_SWAP_TYPES
+#define dpidx_space			dpidx_maple
 #elif defined(DPIDX_ENCODING_TAG)
 #define DPIDX_DEFAULT_ENCODING		"tag"
 #define DPIDX_DEFAULT(name)		dpidx_tag_##name
