@@ -259,7 +259,8 @@ static inline struct dpidx_flat_table *dpidx_flat_table_alloc(unsigned long nr)
 
 static inline void dpidx_flat_table_free(struct dpidx_flat_table *t)
 {
-	if (t && t != &dpidx_flat_empty_table)
+	/* The empty table (nr_chunks 0) is static: never freed. */
+	if (t && t->nr_chunks)
 		dpidx_vmemmap_free(t, sizeof(*t) + t->nr_chunks * sizeof(t->entries[0]));
 }
 
@@ -485,6 +486,7 @@ static inline int dpidx_flat_unmap(struct dpidx_flat *s, struct dpidx_pgmap *pgm
 		s->first_free = chunk;
 	s->nr_ranges--;
 	s->nr_pages -= pgmap->nr_pages;
+	dpidx_pgmap_retire(pgmap);
 	dpidx_unlock(&s->lock);
 
 	dpidx_synchronize_rcu();	/* readers that found a descriptor are done */

@@ -400,7 +400,8 @@ static inline struct dpidx_tag_table *dpidx_tag_table_alloc(unsigned long nr)
 
 static inline void dpidx_tag_table_free(struct dpidx_tag_table *t)
 {
-	if (t && t != &dpidx_tag_empty_table)
+	/* The empty table (nr_slots 0) is static: never freed. */
+	if (t && t->nr_slots)
 		dpidx_vmemmap_free(t, sizeof(*t) + t->nr_slots * sizeof(t->slots[0]));
 }
 
@@ -635,6 +636,7 @@ static inline int dpidx_tag_unmap(struct dpidx_tag *s, struct dpidx_pgmap *pgmap
 		s->first_free = slot;
 	s->nr_ranges--;
 	s->nr_pages -= pgmap->nr_pages;
+	dpidx_pgmap_retire(pgmap);
 	dpidx_unlock(&s->lock);
 
 	dpidx_synchronize_rcu();	/* readers that found a descriptor are done */
