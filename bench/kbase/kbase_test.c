@@ -150,8 +150,9 @@ static void time_loads(const struct ops *o, void *t, unsigned long n)
 
 	for (unsigned long k = 0; k < loads; k++)
 		hits += o->load(t, rng() % span) != NULL;
-	printf("kbase: %-6s %lu ranges: %.1f ns/random load (%lu hits)\n",
-	       o->name, n, (now_ns() - t0) / loads, hits);
+	printf("kbase: %-6s %lu ranges: %.1f ns/random load (%lu hits), "
+	       "%lu KiB of nodes\n", o->name, n, (now_ns() - t0) / loads,
+	       hits, o->node_bytes() >> 10);
 }
 
 static void run(const struct ops *o, unsigned long n)

@@ -27,7 +27,8 @@ if [ ! -r "$tarball" ]; then
 	exit 1
 fi
 
-top=linux-source-6.12
+# Debian's tarball holds one directory named like the file: linux-source-6.12/.
+top=$(basename "$tarball" .tar.xz)
 members="
 	lib/maple_tree.c
 	lib/xarray.c
