@@ -12,12 +12,19 @@
  *   - erase by index (whole range gone), erase by storing NULL over a range,
  *     remap of the erased ranges, and loads again;
  *   - bad input (first > last) gives -EINVAL;
- *   - destroy returns every node once the grace period has passed.
+ *   - destroy returns every node once the grace period has passed;
+ *   - RCU: two reader threads (registered with liburcu's default flavor,
+ *     as the benchmarks' are) load while the writer unmaps and remaps
+ *     every other range; a stable range must always give its entry, a
+ *     churning one its entry or NULL, and freed nodes must not be read
+ *     (run it under valgrind to see that).
  * Prints one figure per structure: ns per uniformly random load over
  * 65,536 ranges, from this unoptimized-for-timing loop (indicative only;
  * the benchmarks proper are in bench/).
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -221,6 +228,92 @@ static void run(const struct ops *o, unsigned long n)
 	free(pg);
 }
 
+/* ---- concurrent readers against a writer, under RCU ------------------- */
+
+#define STRESS_RANGES	4096UL
+
+struct stress {
+	const struct ops *o;
+	void *t;
+	struct fake_pgmap *pg;
+	bool stop;
+	unsigned long loads, bad;
+};
+
+static void *stress_reader(void *arg)
+{
+	struct stress *st = arg;
+	uint64_t x = (uintptr_t)&x | 1;
+	unsigned long loads = 0, bad = 0;
+
+	rcu_register_thread();
+	while (!__atomic_load_n(&st->stop, __ATOMIC_RELAXED)) {
+		unsigned long i, off;
+		void *e;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		i = x % STRESS_RANGES;
+		off = range_first(i) + (x >> 32) % RANGE_PAGES;
+		e = st->o->load(st->t, off);
+		/* Even ranges never change; odd ones come and go. */
+		if (e != &st->pg[i] && (i % 2 == 0 || e != NULL))
+			bad++;
+		loads++;
+	}
+	rcu_unregister_thread();
+	__atomic_fetch_add(&st->loads, loads, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&st->bad, bad, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+static void stress(const struct ops *o)
+{
+	struct stress st = { .o = o, .t = o->create() };
+	pthread_t readers[2];
+	unsigned long i, rounds = 0;
+	double t0;
+
+	st.pg = calloc(STRESS_RANGES, sizeof(*st.pg));
+	if (!st.t || !st.pg) {
+		fprintf(stderr, "FAIL: out of memory\n");
+		exit(1);
+	}
+	for (i = 0; i < STRESS_RANGES; i++)
+		CHECK(o->store_range(st.t, range_first(i),
+				     range_first(i) + RANGE_PAGES - 1,
+				     &st.pg[i]) == 0, "%s stress store", o->name);
+	for (i = 0; i < 2; i++)
+		CHECK(pthread_create(&readers[i], NULL, stress_reader, &st) == 0,
+		      "pthread_create");
+	t0 = now_ns();
+	while (now_ns() - t0 < 300e6) {
+		i = 2 * (rng() % (STRESS_RANGES / 2)) + 1;
+		if (rng() & 1)
+			o->erase(st.t, range_first(i) + rng() % RANGE_PAGES);
+		else
+			CHECK(o->store_range(st.t, range_first(i),
+					     range_first(i) + RANGE_PAGES - 1,
+					     &st.pg[i]) == 0,
+			      "%s stress remap", o->name);
+		rounds++;
+	}
+	__atomic_store_n(&st.stop, true, __ATOMIC_RELAXED);
+	for (i = 0; i < 2; i++)
+		pthread_join(readers[i], NULL);
+	CHECK(st.bad == 0, "%s: %lu of %lu concurrent loads wrong", o->name,
+	      st.bad, st.loads);
+	CHECK(st.loads > 0, "%s: readers made no progress", o->name);
+	printf("kbase: %-6s RCU: %lu concurrent loads during %lu unmaps/remaps\n",
+	       o->name, st.loads, rounds);
+	o->destroy(st.t);
+	rcu_barrier();
+	CHECK(o->node_bytes() == 0, "%s stress leaked %lu node bytes", o->name,
+	      o->node_bytes());
+	free(st.pg);
+}
+
 int main(void)
 {
 	static const unsigned long sizes[] = { 1, 64, 65536 };
@@ -229,6 +322,8 @@ int main(void)
 	for (size_t k = 0; k < sizeof(all_ops) / sizeof(all_ops[0]); k++)
 		for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++)
 			run(&all_ops[k], sizes[s]);
+	for (size_t k = 0; k < sizeof(all_ops) / sizeof(all_ops[0]); k++)
+		stress(&all_ops[k]);
 	rcu_unregister_thread();
 	if (failures) {
 		fprintf(stderr, "kbase: %d failures\n", failures);
