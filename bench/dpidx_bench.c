@@ -127,6 +127,9 @@ static void bench_counters(struct gb_state *st, const struct fixture *fx)
 	gb_set_items_processed(st, gb_iteration_count(st));
 	gb_set_counter(st, "ranges", (double)fx->plan->nr_mapped, GB_COUNTER_DEFAULT);
 	gb_set_counter(st, "swap_types", fx->swap_types, GB_COUNTER_DEFAULT);
+	gb_set_counter(st, "thp_share", fx->anon_kb ? (double)fx->thp_kb / fx->anon_kb : 0,
+		       GB_COUNTER_DEFAULT);
+	gb_set_counter(st, "setup_s", fx->setup_ns * 1e-9, GB_COUNTER_DEFAULT);
 }
 
 /* Read every line of a buffer twice the LLC: index, descriptors, PTEs out. */
@@ -476,6 +479,8 @@ static const char *bench_perf_counters(void)
 	return "available (not used by this program; try perf stat)";
 }
 
+static unsigned long bench_llc_bytes(void);
+
 static void bench_file_line(const char *path, char *buf, size_t len)
 {
 	FILE *f = fopen(path, "r");
@@ -495,10 +500,9 @@ static void bench_context(const char *mode, const char *shapes)
 
 	bench_cpu_model(buf, sizeof(buf));
 	gb_add_custom_context("cpu_model", buf);
-	snprintf(buf, sizeof(buf), "%ld KiB L1d, %ld KiB L2, %ld KiB L3 (sysconf)",
-		 sysconf(_SC_LEVEL1_DCACHE_SIZE) / 1024, sysconf(_SC_LEVEL2_CACHE_SIZE) / 1024,
-		 sysconf(_SC_LEVEL3_CACHE_SIZE) / 1024);
-	gb_add_custom_context("caches", buf);
+	snprintf(buf, sizeof(buf), "last level %lu KiB (sysfs, cpu0); Google Benchmark's "
+		 "\"caches\" has every level", bench_llc_bytes() >> 10);
+	gb_add_custom_context("llc", buf);
 	gb_add_custom_context("compiler", __VERSION__);
 	gb_add_custom_context("cflags", BENCH_CFLAGS);
 	gb_add_custom_context("git_commit", BENCH_GIT_COMMIT);
@@ -606,13 +610,29 @@ static void usage(FILE *f)
 	fprintf(f, " custom:<ranges>x<pages>\n");
 }
 
+/*
+ * The last-level cache of CPU 0 from sysfs (the highest index), e.g.
+ * "32768K".  glibc's sysconf(_SC_LEVEL3_CACHE_SIZE) adds up the L3s of the
+ * whole package on some AMD parts (320 MiB for a 32 MiB L3 here).
+ */
 static unsigned long bench_llc_bytes(void)
 {
-	long llc = sysconf(_SC_LEVEL3_CACHE_SIZE);
+	unsigned long best = 0, size;
+	char path[96], buf[32], unit;
+	int i;
 
-	if (llc <= 0)
-		llc = sysconf(_SC_LEVEL2_CACHE_SIZE);
-	return llc > 0 ? (unsigned long)llc : 32UL << 20;
+	for (i = 0; i < 8; i++) {
+		snprintf(path, sizeof(path),
+			 "/sys/devices/system/cpu/cpu0/cache/index%d/size", i);
+		bench_file_line(path, buf, sizeof(buf));
+		unit = 0;
+		if (sscanf(buf, "%lu%c", &size, &unit) < 1)
+			continue;
+		size <<= unit == 'K' ? 10 : unit == 'M' ? 20 : 0;
+		if (size > best)
+			best = size;
+	}
+	return best ? best : 32UL << 20;
 }
 
 int main(int argc, char **argv)

@@ -217,6 +217,27 @@ static int fx_keys(struct fixture *fx)
 	return 0;
 }
 
+/*
+ * How much of the process's anonymous memory is on transparent huge pages
+ * once the fixture is built: descriptors (dpidx_vmemmap_alloc) should be,
+ * as vmemmap is in the kernel.  Process-wide, from smaps_rollup.
+ */
+static void fx_thp(struct fixture *fx)
+{
+	FILE *f = fopen("/proc/self/smaps_rollup", "r");
+	char line[128];
+	unsigned long kb;
+
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Anonymous: %lu kB", &kb) == 1)
+			fx->anon_kb = kb;
+		else if (sscanf(line, "AnonHugePages: %lu kB", &kb) == 1)
+			fx->thp_kb = kb;
+	}
+	if (f)
+		fclose(f);
+}
+
 struct fixture *fx_build(const struct wl_plan *plan, int family)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
@@ -252,6 +273,7 @@ struct fixture *fx_build(const struct wl_plan *plan, int family)
 		return NULL;
 	}
 	fx->setup_ns = fx_now_ns() - t0;
+	fx_thp(fx);
 	return fx;
 }
 

@@ -121,7 +121,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "dpidx-instr: %s\n", err);
 		return 2;
 	}
-	printf("compiler %s %s\n", __VERSION__, BENCH_CFLAGS);
+	printf("compiler %s\n", BENCH_COMPILER_KEY);
 	rcu_register_thread();
 	for (i = 0; i < sizeof(instr_subjects) / sizeof(instr_subjects[0]); i++)
 		ret |= instr_subjects[i].run(&plan, n);

@@ -70,12 +70,12 @@ def fmt_ns(x):
 
 
 def shapes_of(res):
-    found = {k[1] for k in res}
+    found = {k[1] for k in res if k[0] != "timer"}
     return [s for s in SHAPE_ORDER if s in found] + sorted(found - set(SHAPE_ORDER))
 
 
 def subjects_of(res, encodings):
-    found = {k[2] for k in res}
+    found = {k[2] for k in res if k[0] != "timer"}
     order = ["pfn"] + encodings + ["lfht", "mtree", "xa"]
     return [s for s in order if s in found]
 
@@ -124,6 +124,40 @@ def verdict(res, shapes, encodings):
     return score
 
 
+def ratios(res, shapes, subjects, op, pattern, mode):
+    """Per subject: geometric mean over shapes of its ratio to pfn and to mtree."""
+    out = {}
+    for s in subjects:
+        rp, rm = [], []
+        for shape in shapes:
+            v = res.get((op, shape, s, pattern, mode, 1))
+            lim = res.get((op, shape, LIMIT, pattern, mode, 1))
+            v6 = res.get((op, shape, V6, pattern, mode, 1))
+            if v and lim:
+                rp.append(med(v) / med(lim))
+            if v and v6:
+                rm.append(med(v) / med(v6))
+        out[s] = (geomean(rp) if rp else None, geomean(rm) if rm else None)
+    return out
+
+
+def ratio_table(res, shapes, subjects):
+    rows = ["| measure | " + " | ".join(subjects) + " |", "|" + "---|" * (len(subjects) + 1)]
+    for title, op, pat, mode in (("fault lat", "fault", "uniform", "lat"),
+                                 ("fault cold", "fault", "uniform", "cold"),
+                                 ("fault tput", "fault", "uniform", "tput"),
+                                 ("lookup lat", "lookup", "uniform", "lat"),
+                                 ("lookup tput", "lookup", "uniform", "tput"),
+                                 ("range run512", "range", "run512", "tput")):
+        r = ratios(res, shapes, subjects, op, pat, mode)
+        cells = []
+        for s in subjects:
+            p, m = r[s]
+            cells.append(" / ".join("–" if x is None else f"{x:.2f}" for x in (p, m)))
+        rows.append(f"| {title} | " + " | ".join(cells) + " |")
+    return "\n".join(rows)
+
+
 def plot(res, shapes, subjects, counters, outdir, stem):
     try:
         import matplotlib
@@ -167,23 +201,25 @@ def plot(res, shapes, subjects, counters, outdir, stem):
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
     width = 0.8 / max(1, len(subjects))
     for ax, mode, title in ((axes[0], "lat", "fault path, dependent (ns)"),
-                            (axes[1], "cold", "fault path, caches evicted (ns)")):
+                            (axes[1], "cold", "caches evicted (ns)")):
         for i, s in enumerate(subjects):
-            xs, ys, es = [], [], []
+            xs, ys, lo, hi = [], [], [], []
             for j, shape in enumerate(shapes):
                 k = ("fault", shape, s, "uniform", mode, 1)
                 if k in res:
                     v = res[k]
                     xs.append(j + i * width)
                     ys.append(med(v))
-                    es.append((max(v) - min(v)) / 2)
+                    lo.append(med(v) - min(v))
+                    hi.append(max(v) - med(v))
             if xs:
-                ax.bar(xs, ys, width, yerr=es, label=s,
+                ax.bar(xs, ys, width, yerr=[lo, hi], label=s,
                        hatch="//" if s in BASELINES else None)
         ax.set_xticks([j + 0.4 - width / 2 for j in range(len(shapes))])
         ax.set_xticklabels(shapes, rotation=30, ha="right", fontsize=8)
-        ax.set_title(title)
-        ax.grid(True, axis="y", alpha=0.3)
+        ax.set_title(title + ", median, bars: min-max of repetitions")
+        ax.set_yscale("log")
+        ax.grid(True, axis="y", which="both", alpha=0.3)
     axes[0].legend(fontsize=8)
     fig.tight_layout()
     name = f"{stem}-fault-path.png"
@@ -264,8 +300,11 @@ def main():
                   ", ".join(f"{s} {counters[k]['swap_types']:.0f}" for s in subjects
                             for k in [("fault", shapes[0], s, "uniform", "lat", 1)]
                             if k in counters and "swap_types" in counters[k]) + ".\n")
+    md.append("Geometric mean over every shape of each subject's ratio to `pfn_to_page()` / "
+              "to the kernel maple tree (v6), same run, same keys (1.00 = as fast):\n")
+    md.append(ratio_table(res, shapes, subjects) + "\n")
     md.append("## Machine and build\n")
-    for k in ("cpu_model", "caches", "num_cpus", "mhz_per_cpu", "cpu_scaling_enabled",
+    for k in ("cpu_model", "llc", "num_cpus", "mhz_per_cpu", "cpu_scaling_enabled",
               "compiler", "cflags", "git_commit", "kernel", "liburcu_flavor",
               "dpidx_default_encoding", "dpidx_encodings", "kernel_baselines",
               "perf_counters", "thp", "bench_mode", "shapes", "keys_per_pattern",
@@ -297,6 +336,17 @@ def main():
               "miss, as on a sporadic fault; includes the clock read" +
               (f" (timer overhead alone after eviction: {fmt_ns(med(timer))} ns median)"
                if timer else "") + ".")
+    md.append("- What `cold` costs here: a few microseconds even for `pfn_to_page()`. "
+              "After the eviction every access misses the caches *and* the TLBs; this is "
+              "a KVM guest, so each TLB miss is a two-dimensional (guest x host) page "
+              "walk whose page-table lines are cold too, and the code of the fault path "
+              "itself is fetched from memory. The absolute figure is that of a truly "
+              "sporadic fault on this VM; the differences between subjects are the "
+              "extra dependent misses of their index.")
+    md.append("- Noise: this 2-core VM is shared with other jobs (load average > 2 while "
+              "measuring). Subjects are measured one after another, so differences "
+              "below ~15% between subjects of one row are within run-to-run noise; the "
+              "±spread shows the repetitions' own scatter.")
     md.append("- The fault path: load the swap PTE, `swp_pte_to_page()` (type check, "
               "offset decode, lookup), owner check `page->pgmap->owner`, then "
               "`dpidx_page_get()`/`put()` (two atomic RMWs on the descriptor line).")
@@ -357,6 +407,14 @@ def main():
                     v = res.get(("fault", shape, s, "uniform", mode, 1))
                     row += f"{(fmt_ns(med(v)) + ' ±' + format(spread(v), '.0f') + '%') if v else '-':>16}"
                 print(row)
+        r = ratios(res, shapes, subjects, "fault", "uniform", "lat")
+        print("geomean ratio, lat" + " " * (w - 17) + "".join(
+            f"{' / '.join('-' if x is None else format(x, '.2f') for x in r[s]):>16}"
+            for s in subjects) + "   (x pfn / x mtree)")
+        r = ratios(res, shapes, subjects, "fault", "uniform", "cold")
+        print("geomean ratio, cold" + " " * (w - 19) + "".join(
+            f"{' / '.join('-' if x is None else format(x, '.2f') for x in r[s]):>16}"
+            for s in subjects))
         print()
         print(f"results: {latest}, {a.results}/README.md, plots: {', '.join(plots)}")
         print(verdict_line.replace("**", ""))

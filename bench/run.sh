@@ -69,20 +69,23 @@ fi
 build=build-bench
 src_opt="-Dlinux_source=$linux_tar"
 [ $kernel = 1 ] || src_opt="-Dlinux_source=/nonexistent/linux-source (skipped by --no-kernel)"
-if [ -d "$build" ]; then
-	meson configure "$build" -Dbench=true --buildtype=release -Doptimization=2 \
-		-Db_ndebug=true "$src_opt" >/dev/null || die "meson configure failed"
-else
-	meson setup "$build" -Dbench=true --buildtype=release -Doptimization=2 \
-		-Db_ndebug=true "$src_opt" >/dev/null || die "meson setup failed (see $build/meson-logs)"
+if [ ! -d "$build" ]; then
+	meson setup "$build" -Dbench=true --buildtype=release "$src_opt" >/dev/null ||
+		die "meson setup failed (see $build/meson-logs)"
 fi
+# release, then -O2 (the kernel's level): two steps, as buildtype resets it.
+meson configure "$build" -Dbench=true -Dbuildtype=release "$src_opt" >/dev/null &&
+	meson configure "$build" -Doptimization=2 -Db_ndebug=true >/dev/null ||
+	die "meson configure failed (see $build/meson-logs)"
 ninja -C "$build" -j2 bench/dpidx-bench bench/dpidx-instr >/dev/null ||
 	die "build failed: ninja -C $build shows why"
 bin=$build/bench/dpidx-bench
 
 # ---- 3. run ------------------------------------------------------------------
 mkdir -p results
-machine=$(uname -n | tr -c 'A-Za-z0-9_.\n-' '-')
+cpu=$(sed -n 's/^model name[^:]*: *//p' /proc/cpuinfo | head -1)
+machine=$(printf '%s-%s-%sc' "$(uname -n)" "$cpu" "$(nproc)" |
+	tr 'A-Z' 'a-z' | tr -cs 'a-z0-9_.\n-' '-' | sed 's/-*$//')
 json=results/$machine-$(date -u +%Y%m%d).json
 [ -e "$json" ] && json=results/$machine-$(date -u +%Y%m%d-%H%M).json
 args=""
@@ -90,7 +93,7 @@ args=""
 if [ $full = 1 ]; then
 	args="$args --full --benchmark_repetitions=5 --benchmark_min_time=0.2"
 else
-	args="$args --cold-iterations=20 --benchmark_repetitions=3 --benchmark_min_time=0.05"
+	args="$args --benchmark_repetitions=3 --benchmark_min_time=0.05"
 fi
 # Shapes first: a wrong name or size stops here with one line.
 "$bin" $args --benchmark_list_tests=true >/dev/null || exit 1

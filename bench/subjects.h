@@ -90,6 +90,7 @@ struct fixture {
 	struct fault_key *faults;	/* uniform keys as swap PTEs */
 	unsigned int swap_types;	/* swap types the family's PTEs consume */
 	unsigned long setup_ns;
+	unsigned long anon_kb, thp_kb;	/* process-wide, after the build */
 };
 
 /* Build the fixture of @family for @plan; NULL with a message on failure. */
