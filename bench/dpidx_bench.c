@@ -125,11 +125,11 @@ static void bench_leave(bool registered)
 static void bench_counters(struct gb_state *st, const struct fixture *fx)
 {
 	gb_set_items_processed(st, gb_iteration_count(st));
-	gb_set_counter(st, "ranges", (double)fx->plan->nr_mapped, GB_COUNTER_DEFAULT);
-	gb_set_counter(st, "swap_types", fx->swap_types, GB_COUNTER_DEFAULT);
+	gb_set_counter(st, "ranges", (double)fx->plan->nr_mapped, GB_COUNTER_AVG_THREADS);
+	gb_set_counter(st, "swap_types", fx->swap_types, GB_COUNTER_AVG_THREADS);
 	gb_set_counter(st, "thp_share", fx->anon_kb ? (double)fx->thp_kb / fx->anon_kb : 0,
-		       GB_COUNTER_DEFAULT);
-	gb_set_counter(st, "setup_s", fx->setup_ns * 1e-9, GB_COUNTER_DEFAULT);
+		       GB_COUNTER_AVG_THREADS);
+	gb_set_counter(st, "setup_s", fx->setup_ns * 1e-9, GB_COUNTER_AVG_THREADS);
 }
 
 /* Read every line of a buffer twice the LLC: index, descriptors, PTEs out. */
@@ -186,7 +186,7 @@ static void bench_samples_report(struct gb_state *st, struct bench_samples *s)
 {
 	if (s->nr) {
 		qsort(s->ns, s->nr, sizeof(*s->ns), bench_cmp_u64);
-		gb_set_counter(st, "median_ns", (double)s->ns[s->nr / 2], GB_COUNTER_DEFAULT);
+		gb_set_counter(st, "median_ns", (double)s->ns[s->nr / 2], GB_COUNTER_AVG_THREADS);
 	}
 	free(s->ns);
 }
@@ -474,7 +474,7 @@ static const char *bench_perf_counters(void)
 	fd = syscall(SYS_perf_event_open, &attr, 0, -1, -1, 0);
 	if (fd < 0)
 		return "unavailable (perf_event_open failed: no PMU in this VM?); "
-		       "use bench/callgrind.sh for instruction and cache-miss counts";
+		       "use bench/callgrind.py for instruction and cache-miss counts";
 	close((int)fd);
 	return "available (not used by this program; try perf stat)";
 }

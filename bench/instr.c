@@ -2,7 +2,7 @@
 /*
  * bench/instr.c - a fixed, deterministic lookup workload per subject, for
  * counting instructions and simulated cache misses under valgrind
- * (bench/callgrind.sh).  Nothing here reads a clock.
+ * (bench/callgrind.py).  Nothing here reads a clock.
  *
  * For each subject S two functions are measured, never inlined, so that
  * callgrind --toggle-collect='instr_*' counts exactly their (inclusive)

@@ -8,7 +8,7 @@ Reads the newest run (or --latest), writes DIR/README.md with the
 comparison tables (medians of the repetitions, their spread, ratios to
 pfn_to_page() and to the kernel's maple tree, all measured in that one
 run), the plots, the list of committed runs, and the deterministic
-instruction counts (DIR/instructions.json, from bench/callgrind.sh).
+instruction counts (DIR/instructions.json, from bench/callgrind.py).
 Prints the fault-path table and names the fastest encoding, and whether
 DPIDX_DEFAULT_ENCODING is still it.  Exit status 0 even when it is not:
 benchmarks are measurements, not tests.
@@ -232,7 +232,7 @@ def plot(res, shapes, subjects, counters, outdir, stem):
 def instructions_section(resdir):
     path = os.path.join(resdir, "instructions.json")
     if not os.path.exists(path):
-        return "No deterministic counts yet: run `bench/callgrind.sh --update`.\n"
+        return "No deterministic counts yet: run `bench/callgrind.py --update`.\n"
     d = load(path)
     lines = [f"From `{os.path.basename(path)}` ({d.get('tool', 'valgrind')}, "
              f"shape {d.get('shape')}, {d.get('ops')} hot operations per subject, "
@@ -245,8 +245,12 @@ def instructions_section(resdir):
                      f"{lk.get('LLmiss', 0):.3f} | {fa.get('Ir', 0):.1f} | "
                      f"{fa.get('D1miss', 0):.3f} | {fa.get('LLmiss', 0):.3f} |")
     lines.append("")
-    lines.append("`bench/perf-regression.sh` fails when an encoding's instructions per hot "
-                 "lookup or fault grow by more than 10% over these figures.")
+    lines.append("Per operation, inclusive of the measuring loop (about 5 instructions). "
+                 "Ir is exact and identical run to run for a given binary; the simulated "
+                 "miss counts move slightly with heap addresses. `meson test --suite "
+                 "perf-regression` (`bench/callgrind.py --check`) fails when an encoding's "
+                 "instructions per hot lookup or fault grow by more than 10% over these "
+                 "figures; `bench/callgrind.py --update` rewrites them.")
     return "\n".join(lines) + "\n"
 
 
@@ -417,6 +421,8 @@ def main():
             for s in subjects))
         print()
         print(f"results: {latest}, {a.results}/README.md, plots: {', '.join(plots)}")
+        if ctx.get("kernel_baselines", "").startswith("SKIPPED"):
+            print("kernel baselines: " + ctx["kernel_baselines"])
         print(verdict_line.replace("**", ""))
     return 0
 
