@@ -23,6 +23,7 @@ import sys
 
 BASELINES = ["pfn", "lfht", "mtree", "xa"]
 LIMIT, V6 = "pfn", "mtree"
+NOISE = 0.05   # margins below this are run-to-run noise on the reference VM
 SHAPE_ORDER = ["nouveau-64", "nouveau-1k", "nouveau-8k", "nouveau-64k",
                "hmm-64x256M", "kfd-1x64G", "multi-8x16G"]
 
@@ -287,6 +288,20 @@ def main():
                         f"(geometric mean {score[best]:.1f} ns, vs {score.get(default, float('nan')):.1f} ns "
                         f"for the default). DPIDX_DEFAULT_ENCODING is \"{default}\": NOT the "
                         f"fastest; change it in include/dpidx/dpidx.h.")
+    # Swap types per subject, from any fault benchmark's counter.
+    swap = {k[2]: v["swap_types"] for k, v in counters.items()
+            if k[0] == "fault" and "swap_types" in v}
+    tie_line = ""
+    ranked = sorted(score, key=score.get)
+    if len(ranked) > 1:
+        second = ranked[1]
+        margin = score[second] / score[best] - 1
+        if margin < NOISE:
+            tie_line = (f"Close call: {second} is within {margin * 100:.1f}% of {best}, inside "
+                        f"this machine's run-to-run noise ({NOISE * 100:.0f}%); swap types "
+                        f"consumed: {best} {swap.get(best, 0):.0f}, {second} "
+                        f"{swap.get(second, 0):.0f}. Re-run (ideally on a quiet machine, "
+                        f"bench/run.sh --full) before changing or keeping the default on speed alone.")
     timer = res.get(("timer", "overhead", "clock_gettime", "-", "cold", 1))
     md = []
     md.append("# dpidx benchmark results\n")
@@ -296,6 +311,8 @@ def main():
               "(`--full` for the long run).\n")
     md.append("## Verdict\n")
     md.append(verdict_line + "\n")
+    if tie_line:
+        md.append(tie_line + "\n")
     if score:
         md.append("Score per encoding (geometric mean over every shape of the "
                   "dependent and the cache-cold fault-path medians, lower is better): " +
@@ -423,7 +440,12 @@ def main():
         print(f"results: {latest}, {a.results}/README.md, plots: {', '.join(plots)}")
         if ctx.get("kernel_baselines", "").startswith("SKIPPED"):
             print("kernel baselines: " + ctx["kernel_baselines"])
+        if score:
+            print("score (geomean of fault lat and cold over shapes): " +
+                  ", ".join(f"{e} {score[e]:.1f} ns" for e in ranked))
         print(verdict_line.replace("**", ""))
+        if tie_line:
+            print(tie_line)
     return 0
 
 
