@@ -80,6 +80,7 @@ static const struct dpidx_enc dpidx_enc_##E = {					\
 /* One line per encoding. */
 #define DPIDX_FOR_EACH_ENCODING(X)						\
 	X(flat, FLAT)								\
+	X(maple, MAPLE)								\
 	X(tag, TAG)
 
 DPIDX_FOR_EACH_ENCODING(DPIDX_ENC_WRAP)

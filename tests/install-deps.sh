@@ -6,7 +6,7 @@ set -euo pipefail
 pkgs=(
 	meson ninja-build pkg-config gcc g++ clang libclang-rt-14-dev
 	liburcu-dev libnuma-dev libbenchmark-dev libbenchmark-tools valgrind
-	python3 python3-matplotlib
+	python3 python3-matplotlib python3-scipy git
 	linux-source-6.12 xz-utils
 	linux-image-6.12-amd64 linux-headers-6.12-amd64 qemu-system-x86 busybox-static kmod cpio
 )

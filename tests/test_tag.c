@@ -340,9 +340,9 @@ static void test_layout(void)
 	dpidx_read_unlock();
 
 	/* A broken counter is caught; restoring it makes the space whole. */
-	s.nr_pages++;
+	s.ct.nr_pages++;
 	CHECK(dpidx_tag_check(&s) == -EUCLEAN);
-	s.nr_pages--;
+	s.ct.nr_pages--;
 	CHECK(dpidx_tag_check(&s) == 0);
 
 	CHECK(dpidx_tag_unmap(&s, &a) == 0);

@@ -83,22 +83,13 @@
  * consumes 3 swap types (MAX_SWAPFILES 24, v6 needs 6 and leaves 21).
  * Telling a PTE or a value device-private is a mask and a compare, no load.
  *
- * Reader (offset_to_page, lookup_range, swp_pte_to_page): under
- * rcu_read_lock(), no lock, no retry, no store.  Loads @t with consume
- * ordering, bounds-checks @slot (one compare also rejects a missing tag and
- * any bit above the layout), loads @entry with consume ordering,
- * bounds-checks @index.  Chain: s->table -> t->slots[slot] -> descriptor.
- *
- * Writers (init, map, unmap, destroy): serialised by @s->lock.
- *   map:   descriptors are allocated and initialised first, outside the lock;
- *          entries are stored with release ordering, so a reader that sees an
- *          entry sees initialised descriptors and @pgmap->base.
- *   unmap: entries are zeroed and the slots freed under the lock; a later
- *          map may reuse them at once (a reader sees the old or the new
- *          word, each whole).  Then synchronize_rcu(), and only then are the
- *          descriptors freed and @pgmap released.
- *   grow:  a bigger table is filled from the old one and published with
- *          rcu_assign_pointer(); the old one is freed after a grace period.
+ * Reader and writer rules, the entry layout and the map/unmap/grow
+ * protocol are the chunk table's (chunktab.h), which tag shares with flat:
+ * a tag slot is a chunk of 8192 pages, and the chunk table's origin is the
+ * tag bit, so key = value ^ tag.  Flipping the tag and shifting out the
+ * index leaves the slot number only for a tagged value with nothing above
+ * the payload; anything else comes out at 2^21 or more, past every table,
+ * so the chunk table's one bounds check also rejects untagged values.
  */
 #ifndef DPIDX_TAG_H
 #define DPIDX_TAG_H
@@ -106,7 +97,7 @@
 #include "types.h"
 #include "pte.h"
 #include "arch.h"
-#include "bitmap.h"
+#include "chunktab.h"
 
 /* pte.h models x86-64; the layout is the arch table's x86-64 row. */
 #define DPIDX_TAG_BIT_SHIFT		DPIDX_ARCH_TAG_BIT(X86_64_L4)
@@ -131,16 +122,14 @@
 #define DPIDX_TAG_SWP_CHECK_MASK	(DPIDX_SWP_OFFSET_MASK & \
 					 ~(DPIDX_TAG_PAYLOAD_MASK | DPIDX_TAG_SWP_MIG_AD_MASK))
 
-#define DPIDX_TAG_ENTRY_PTR_SHIFT	7
-#define DPIDX_TAG_ENTRY_NR_MASK		((1UL << (6 + DPIDX_TAG_ENTRY_PTR_SHIFT)) - 1)
 
 dpidx_static_assert(DPIDX_TAG_PAYLOAD_BITS == DPIDX_SWP_PFN_BITS,
 		    "the payload is what real PFNs use: SWP_PFN_BITS of pte.h");
 dpidx_static_assert(DPIDX_TAG_SWP_MIG_AD_MASK < DPIDX_TAG_BIT &&
 		    DPIDX_TAG_BIT <= DPIDX_SWP_OFFSET_MASK,
 		    "the tag sits above the migration A/D bits, inside the offset");
-dpidx_static_assert(DPIDX_TAG_SLOT_PAGES - 1 <= DPIDX_TAG_ENTRY_NR_MASK,
-		    "a slot's page count minus one fits under the address");
+dpidx_static_assert(DPIDX_TAG_INDEX_BITS <= DPIDX_CT_MAX_SHIFT,
+		    "a slot's last index fits under the address in one word");
 dpidx_static_assert(DPIDX_TAG_SLOT_PAGES % DPIDX_PMD_PAGES == 0,
 		    "slot bases are PMD aligned: ranges >= 512 pages come aligned");
 dpidx_static_assert(DPIDX_TAG_TYPE_FIRST + DPIDX_SWP_MIGRATION_NUM ==
@@ -149,25 +138,9 @@ dpidx_static_assert(DPIDX_TAG_TYPE_FIRST + DPIDX_SWP_MIGRATION_NUM ==
 		    DPIDX_TAG_SWAP_TYPES == DPIDX_SWP_PTE_MARKER,
 		    "migration and device types are 6 consecutive types");
 
-struct dpidx_tag_table {
-	unsigned long nr_slots;
-	unsigned long slots[];
-};
-
 struct dpidx_tag {
-	/* Read by every lookup: alone on its cache line. */
-	struct dpidx_tag_table __rcu *table;
-	/* Writer side, under @lock. */
-	struct dpidx_lock lock dpidx_cacheline_aligned;
-	unsigned long *used;		/* one bit per slot of the table */
-	unsigned long max_slots;	/* the slot space of this space */
-	unsigned long first_free;	/* no free slot below this */
-	unsigned long nr_ranges;
-	unsigned long nr_pages;
+	struct dpidx_chunktab ct;	/* first: a pgmap's space is &s->ct == s */
 };
-
-/* Published by destroy() so that late readers find nothing. */
-static const struct dpidx_tag_table dpidx_tag_empty_table = { 0 };
 
 /* ---- values and entries -------------------------------------------------- */
 
@@ -189,32 +162,6 @@ static inline unsigned long dpidx_tag_slot_base(unsigned long slot)
 	return DPIDX_TAG_BIT | slot << DPIDX_TAG_INDEX_BITS;
 }
 
-/* @nr: 1 .. DPIDX_TAG_SLOT_PAGES pages of the slot mapped. */
-static inline unsigned long dpidx_tag_entry(const struct dpidx_page *pages,
-					    unsigned long nr)
-{
-	return ((unsigned long)pages << DPIDX_TAG_ENTRY_PTR_SHIFT) | (nr - 1);
-}
-
-/* Index of the slot's last mapped page; meaningful for a non-zero entry. */
-static inline unsigned long dpidx_tag_entry_last(unsigned long entry)
-{
-	return entry & DPIDX_TAG_ENTRY_NR_MASK;
-}
-
-/* The slot's first descriptor as an address; 0 for an empty entry. */
-static inline unsigned long dpidx_tag_entry_addr(unsigned long entry)
-{
-	/* Arithmetic shift: sign-extends kernel addresses back. */
-	return (unsigned long)((long)(entry & ~DPIDX_TAG_ENTRY_NR_MASK) >>
-			       DPIDX_TAG_ENTRY_PTR_SHIFT);
-}
-
-static inline struct dpidx_page *dpidx_tag_entry_pages(unsigned long entry)
-{
-	return (struct dpidx_page *)dpidx_tag_entry_addr(entry);
-}
-
 /* ---- reader side --------------------------------------------------------- */
 
 /**
@@ -233,24 +180,8 @@ static inline struct dpidx_page *dpidx_tag_entry_pages(unsigned long entry)
 static inline struct dpidx_page *
 dpidx_tag_offset_to_page(struct dpidx_tag *s, unsigned long offset)
 {
-	const struct dpidx_tag_table *t = dpidx_rcu_dereference(s->table);
-	unsigned long slot = (offset ^ DPIDX_TAG_BIT) >> DPIDX_TAG_INDEX_BITS;
-	unsigned long index = offset & (DPIDX_TAG_SLOT_PAGES - 1);
-	unsigned long entry;
-
-	if (unlikely(slot >= t->nr_slots))
-		return NULL;
-	/* Consume: the descriptor loads depend on this one. */
-	entry = dpidx_load_consume(&t->slots[slot]);
-	if (unlikely(index > dpidx_tag_entry_last(entry)))
-		return NULL;
-	/*
-	 * An empty entry (0) passes the check only for index 0 and yields
-	 * address 0 + 0 = NULL: no separate emptiness test.  Integer
-	 * arithmetic, so no pointer arithmetic on NULL either.
-	 */
-	return (struct dpidx_page *)(dpidx_tag_entry_addr(entry) +
-				     index * sizeof(struct dpidx_page));
+	return dpidx_chunktab_lookup(&s->ct, offset ^ DPIDX_TAG_BIT,
+				     DPIDX_TAG_INDEX_BITS);
 }
 
 /**
@@ -282,30 +213,8 @@ static inline unsigned long dpidx_tag_lookup_range(struct dpidx_tag *s,
 						   unsigned long n,
 						   struct dpidx_page **pages)
 {
-	const struct dpidx_tag_table *t = dpidx_rcu_dereference(s->table);
-	unsigned long done = 0;
-
-	while (done < n) {
-		unsigned long o = offset + done;
-		unsigned long slot = (o ^ DPIDX_TAG_BIT) >> DPIDX_TAG_INDEX_BITS;
-		unsigned long index = o & (DPIDX_TAG_SLOT_PAGES - 1);
-		unsigned long run = DPIDX_TAG_SLOT_PAGES - index;
-		unsigned long entry = 0, nr = 0, i;
-		struct dpidx_page *base = NULL;
-
-		if (run > n - done)
-			run = n - done;
-		if (likely(slot < t->nr_slots))
-			entry = dpidx_load_consume(&t->slots[slot]);
-		if (entry) {
-			nr = dpidx_tag_entry_last(entry) + 1;
-			base = dpidx_tag_entry_pages(entry);
-		}
-		for (i = 0; i < run; i++)
-			pages[done + i] = index + i < nr ? base + index + i : NULL;
-		done += run;
-	}
-	return n;
+	return dpidx_chunktab_lookup_range(&s->ct, offset, n, pages,
+					   DPIDX_TAG_INDEX_BITS, DPIDX_TAG_BIT);
 }
 
 /* ---- swap PTEs ----------------------------------------------------------- */
@@ -382,28 +291,6 @@ static inline struct dpidx_page *dpidx_tag_swp_pte_to_page(struct dpidx_tag *s,
 
 /* ---- writer side --------------------------------------------------------- */
 
-static inline struct dpidx_tag_table *dpidx_tag_table(struct dpidx_tag *s)
-{
-	return dpidx_rcu_dereference_protected(s->table);
-}
-
-static inline struct dpidx_tag_table *dpidx_tag_table_alloc(unsigned long nr)
-{
-	struct dpidx_tag_table *t;
-
-	t = (struct dpidx_tag_table *)dpidx_vmemmap_alloc(
-			sizeof(*t) + nr * sizeof(t->slots[0]), -1);
-	if (t)
-		t->nr_slots = nr;
-	return t;
-}
-
-static inline void dpidx_tag_table_free(struct dpidx_tag_table *t)
-{
-	if (t && t != &dpidx_tag_empty_table)
-		dpidx_vmemmap_free(t, sizeof(*t) + t->nr_slots * sizeof(t->slots[0]));
-}
-
 /**
  * dpidx_tag_init() - an empty tag space.
  * @s:         the space to initialise.
@@ -419,115 +306,19 @@ static inline void dpidx_tag_table_free(struct dpidx_tag_table *t)
  */
 static inline int dpidx_tag_init(struct dpidx_tag *s, unsigned long max_pages)
 {
-	unsigned long nr;
+	unsigned long max_slots, nr;
 
 	if (!s || !max_pages || max_pages > DPIDX_TAG_MAX_PAGES)
 		return -EINVAL;
-	memset(s, 0, sizeof(*s));
-	s->max_slots = max_pages < DPIDX_TAG_MAX_SLOTS ? max_pages :
-							 DPIDX_TAG_MAX_SLOTS;
+	max_slots = max_pages < DPIDX_TAG_MAX_SLOTS ? max_pages : DPIDX_TAG_MAX_SLOTS;
 	nr = DPIDX_DIV_ROUND_UP(max_pages, DPIDX_TAG_SLOT_PAGES);
 	if (nr < DPIDX_TAG_INIT_SLOTS_MIN)
 		nr = DPIDX_TAG_INIT_SLOTS_MIN;
 	if (nr > DPIDX_TAG_INIT_SLOTS_MAX)
 		nr = DPIDX_TAG_INIT_SLOTS_MAX;
-	if (nr > s->max_slots)
-		nr = s->max_slots;
-	s->table = dpidx_tag_table_alloc(nr);
-	s->used = (unsigned long *)dpidx_zalloc(
-			DPIDX_BITS_TO_LONGS(nr) * sizeof(unsigned long), -1);
-	if (!s->table || !s->used) {
-		dpidx_tag_table_free(s->table);
-		dpidx_free(s->used);
-		s->table = NULL;
-		s->used = NULL;
-		return -ENOMEM;
-	}
-	dpidx_lock_init(&s->lock);
-	return 0;
-}
-
-/*
- * Replace the table by one of at least @need slots.  Everything is
- * allocated before anything is published, so -ENOMEM changes nothing.
- * Called with @s->lock held; synchronize_rcu() under it is fine because
- * readers never take it.
- */
-static inline int dpidx_tag_grow(struct dpidx_tag *s, unsigned long need)
-{
-	struct dpidx_tag_table *old = dpidx_tag_table(s), *t;
-	unsigned long nr = old->nr_slots * 2, *used;
-
-	if (nr < need)
-		nr = need;
-	if (nr > s->max_slots)
-		nr = s->max_slots;
-	t = dpidx_tag_table_alloc(nr);
-	used = (unsigned long *)dpidx_zalloc(
-			DPIDX_BITS_TO_LONGS(nr) * sizeof(unsigned long), -1);
-	if (!t || !used) {
-		dpidx_tag_table_free(t);
-		dpidx_free(used);
-		return -ENOMEM;
-	}
-	memcpy(t->slots, old->slots, old->nr_slots * sizeof(old->slots[0]));
-	memcpy(used, s->used,
-	       DPIDX_BITS_TO_LONGS(old->nr_slots) * sizeof(unsigned long));
-	/* Release: the copied entries are visible before the new table is. */
-	dpidx_rcu_assign_pointer(s->table, t);
-	dpidx_free(s->used);
-	s->used = used;
-	dpidx_synchronize_rcu();	/* no reader still walks @old */
-	dpidx_tag_table_free(old);
-	return 0;
-}
-
-/* First fit for @nr_slots free slots, growing the table if needed. */
-static inline int dpidx_tag_reserve(struct dpidx_tag *s, unsigned long nr_slots,
-				    unsigned long *first)
-{
-	struct dpidx_tag_table *t = dpidx_tag_table(s);
-	unsigned long slot;
-	int err;
-
-	slot = dpidx_bitmap_find_free(s->used, t->nr_slots, s->first_free,
-				      nr_slots, 1, s->max_slots);
-	if (slot == s->max_slots)
-		return -ENOSPC;
-	if (slot + nr_slots > t->nr_slots) {
-		err = dpidx_tag_grow(s, slot + nr_slots);
-		if (err)
-			return err;
-	}
-	dpidx_bitmap_assign(s->used, slot, nr_slots, true);
-	if (slot == s->first_free)
-		s->first_free = dpidx_bitmap_next(s->used, dpidx_tag_table(s)->nr_slots,
-						  slot + nr_slots, false);
-	*first = slot;
-	return 0;
-}
-
-/* Store (or, with @pages NULL, clear) the entries of a range. */
-static inline void dpidx_tag_set_entries(struct dpidx_tag *s, unsigned long slot,
-					 unsigned long nr_pages,
-					 const struct dpidx_page *pages)
-{
-	struct dpidx_tag_table *t = dpidx_tag_table(s);
-	unsigned long i, nr, entry;
-
-	for (i = 0; i * DPIDX_TAG_SLOT_PAGES < nr_pages; i++) {
-		nr = nr_pages - i * DPIDX_TAG_SLOT_PAGES;
-		if (nr > DPIDX_TAG_SLOT_PAGES)
-			nr = DPIDX_TAG_SLOT_PAGES;
-		entry = pages ? dpidx_tag_entry(pages + i * DPIDX_TAG_SLOT_PAGES, nr) : 0;
-		/*
-		 * Release: descriptors and pgmap->base were written before;
-		 * a reader that loads the entry sees them.  Clearing needs no
-		 * ordering (the grace period orders the free); one form keeps
-		 * the code single-path.
-		 */
-		dpidx_store_release(&t->slots[slot + i], entry);
-	}
+	if (nr > max_slots)
+		nr = max_slots;
+	return dpidx_chunktab_init(&s->ct, max_slots, nr);
 }
 
 /**
@@ -538,7 +329,7 @@ static inline void dpidx_tag_set_entries(struct dpidx_tag *s, unsigned long slot
  *
  * On success @pgmap->base is the tagged value of its first page.
  *
- * Context: may sleep; takes @s->lock.
+ * Context: may sleep; takes the space's lock.
  * Return: 0; -EINVAL for a NULL or empty or already mapped @pgmap or a bad
  * @nid; -ENOSPC when the range needs more slots than the space has or no
  * run of free slots is long enough; -ENOMEM.  On failure nothing changed.
@@ -546,61 +337,10 @@ static inline void dpidx_tag_set_entries(struct dpidx_tag *s, unsigned long slot
 static inline int dpidx_tag_map(struct dpidx_tag *s, struct dpidx_pgmap *pgmap,
 				int nid)
 {
-	unsigned long nr_slots, slot = 0;
-	struct dpidx_page *pages;
-	int err;
-
 	if (!s)
 		return -EINVAL;
-	err = dpidx_pgmap_check_map(pgmap, nid);
-	if (err)
-		return err;
-	if (pgmap->nr_pages > DPIDX_TAG_MAX_PAGES)
-		return -ENOSPC;
-	nr_slots = DPIDX_DIV_ROUND_UP(pgmap->nr_pages, DPIDX_TAG_SLOT_PAGES);
-	if (nr_slots > s->max_slots)
-		return -ENOSPC;
-	err = dpidx_pgmap_claim(pgmap, s);
-	if (err)
-		return err;
-	pages = dpidx_pgmap_alloc_pages(pgmap, nid);
-	if (!pages) {
-		dpidx_pgmap_unclaim(pgmap);
-		return -ENOMEM;
-	}
-
-	dpidx_lock(&s->lock);
-	err = dpidx_tag_reserve(s, nr_slots, &slot);
-	if (!err) {
-		pgmap->pages = pages;
-		pgmap->base = dpidx_tag_slot_base(slot);
-		pgmap->nid = nid;
-		dpidx_tag_set_entries(s, slot, pgmap->nr_pages, pages);
-		s->nr_ranges++;
-		s->nr_pages += pgmap->nr_pages;
-	}
-	dpidx_unlock(&s->lock);
-
-	if (err) {
-		dpidx_pgmap_free_pages(pgmap, pages);
-		dpidx_pgmap_unclaim(pgmap);
-	}
-	return err;
-}
-
-/* Is @pgmap mapped in @s, exactly as it claims?  Under @s->lock. */
-static inline bool dpidx_tag_owns(struct dpidx_tag *s,
-				  const struct dpidx_pgmap *pgmap)
-{
-	struct dpidx_tag_table *t = dpidx_tag_table(s);
-	unsigned long slot = (pgmap->base ^ DPIDX_TAG_BIT) >> DPIDX_TAG_INDEX_BITS;
-	unsigned long entry;
-
-	if (READ_ONCE(pgmap->space) != s || !pgmap->pages ||
-	    pgmap->base & (DPIDX_TAG_SLOT_PAGES - 1) || slot >= t->nr_slots)
-		return false;
-	entry = t->slots[slot];
-	return entry && dpidx_tag_entry_pages(entry) == pgmap->pages;
+	return dpidx_chunktab_map(&s->ct, pgmap, nid, DPIDX_TAG_INDEX_BITS,
+				  DPIDX_TAG_BIT);
 }
 
 /**
@@ -612,35 +352,16 @@ static inline bool dpidx_tag_owns(struct dpidx_tag *s,
  * after a grace period, before this returns, so the caller may then free
  * @pgmap.  Its slots may be reused by a later map.
  *
- * Context: may sleep (waits for a grace period); takes @s->lock; must not be
+ * Context: may sleep (waits for a grace period); takes the space's lock; must not be
  * called inside an RCU read-side section.
  * Return: 0; -EINVAL for NULL; -ENOENT when @pgmap is not mapped in @s.
  */
 static inline int dpidx_tag_unmap(struct dpidx_tag *s, struct dpidx_pgmap *pgmap)
 {
-	unsigned long slot, nr_slots;
-
-	if (!s || !pgmap)
+	if (!s)
 		return -EINVAL;
-	dpidx_lock(&s->lock);
-	if (!dpidx_tag_owns(s, pgmap)) {
-		dpidx_unlock(&s->lock);
-		return -ENOENT;
-	}
-	slot = (pgmap->base ^ DPIDX_TAG_BIT) >> DPIDX_TAG_INDEX_BITS;
-	nr_slots = DPIDX_DIV_ROUND_UP(pgmap->nr_pages, DPIDX_TAG_SLOT_PAGES);
-	dpidx_tag_set_entries(s, slot, pgmap->nr_pages, NULL);
-	dpidx_bitmap_assign(s->used, slot, nr_slots, false);
-	if (slot < s->first_free)
-		s->first_free = slot;
-	s->nr_ranges--;
-	s->nr_pages -= pgmap->nr_pages;
-	dpidx_unlock(&s->lock);
-
-	dpidx_synchronize_rcu();	/* readers that found a descriptor are done */
-	dpidx_pgmap_free_pages(pgmap, pgmap->pages);
-	dpidx_pgmap_unclaim(pgmap);
-	return 0;
+	return dpidx_chunktab_unmap(&s->ct, pgmap, DPIDX_TAG_INDEX_BITS,
+				    DPIDX_TAG_BIT);
 }
 
 /**
@@ -654,122 +375,32 @@ static inline int dpidx_tag_unmap(struct dpidx_tag *s, struct dpidx_pgmap *pgmap
  */
 static inline void dpidx_tag_destroy(struct dpidx_tag *s)
 {
-	struct dpidx_tag_table *t;
-	unsigned long slot = 0, entry;
-	struct dpidx_pgmap *pgmap;
-
-	if (!s || !s->table)
-		return;
-	dpidx_lock(&s->lock);
-	t = dpidx_tag_table(s);
-	dpidx_rcu_assign_pointer(s->table,
-				 (struct dpidx_tag_table *)&dpidx_tag_empty_table);
-	dpidx_unlock(&s->lock);
-	dpidx_synchronize_rcu();
-
-	while (slot < t->nr_slots) {
-		entry = t->slots[slot];
-		if (!entry) {
-			slot++;
-			continue;
-		}
-		/* Every range starts on a slot: this is its first one. */
-		pgmap = dpidx_page_range(dpidx_tag_entry_pages(entry));
-		slot += DPIDX_DIV_ROUND_UP(pgmap->nr_pages, DPIDX_TAG_SLOT_PAGES);
-		dpidx_pgmap_free_pages(pgmap, pgmap->pages);
-		dpidx_pgmap_unclaim(pgmap);
-	}
-	dpidx_tag_table_free(t);
-	dpidx_free(s->used);
-	dpidx_lock_destroy(&s->lock);
-	s->table = NULL;
-	s->used = NULL;
-}
-
-/* Does range @pgmap own slots [@slot, ...) of @t exactly?  Under the lock. */
-static inline bool dpidx_tag_check_range(struct dpidx_tag *s,
-					 const struct dpidx_tag_table *t,
-					 unsigned long slot,
-					 const struct dpidx_pgmap *pgmap)
-{
-	unsigned long i, nr, nr_slots;
-
-	nr_slots = DPIDX_DIV_ROUND_UP(pgmap->nr_pages, DPIDX_TAG_SLOT_PAGES);
-	if (pgmap->space != s || !pgmap->nr_pages ||
-	    pgmap->base != dpidx_tag_slot_base(slot) ||
-	    !dpidx_tag_is_device_private(pgmap->base) ||
-	    nr_slots > t->nr_slots - slot)
-		return false;
-	for (i = 0; i < nr_slots; i++) {
-		nr = pgmap->nr_pages - i * DPIDX_TAG_SLOT_PAGES;
-		if (nr > DPIDX_TAG_SLOT_PAGES)
-			nr = DPIDX_TAG_SLOT_PAGES;
-		if (t->slots[slot + i] !=
-		    dpidx_tag_entry(pgmap->pages + i * DPIDX_TAG_SLOT_PAGES, nr) ||
-		    !dpidx_bit_test(s->used, slot + i))
-			return false;
-	}
-	return true;
+	if (s)
+		dpidx_chunktab_destroy(&s->ct, DPIDX_TAG_INDEX_BITS);
 }
 
 /**
  * dpidx_tag_check() - verify the structural invariants.
  * @s: the space.
  *
- * Every used slot has an entry and every entry a used slot; each range's
- * entries point at consecutive 8192-descriptor slices of its own
- * descriptors, the first at pgmap->pages, with exact counts; its pgmap says
- * it is mapped here at the tagged base of its first slot; the table fits the
- * slot space; the counters and the allocator hint agree.
+ * The chunk table's invariants (chunktab.h), with every base the tagged
+ * value of its first slot, and the slot space within what the tag layout
+ * can address.
  *
- * Context: takes @s->lock; for tests and debugging.
+ * Context: takes the space's lock; for tests and debugging.
  * Return: 0, or -EUCLEAN on the first violation.
  */
 static inline int dpidx_tag_check(struct dpidx_tag *s)
 {
-	struct dpidx_tag_table *t;
-	unsigned long slot = 0, entry, ranges = 0, pages = 0;
-	const struct dpidx_pgmap *pgmap;
-	int err = 0;
-
-	dpidx_lock(&s->lock);
-	t = dpidx_tag_table(s);
-	if (!t || t->nr_slots > s->max_slots || s->max_slots > DPIDX_TAG_MAX_SLOTS ||
-	    dpidx_bitmap_next(s->used, t->nr_slots, 0, false) < s->first_free)
-		err = -EUCLEAN;
-	while (!err && slot < t->nr_slots) {
-		entry = t->slots[slot];
-		if (!entry != !dpidx_bit_test(s->used, slot)) {
-			err = -EUCLEAN;
-			break;
-		}
-		if (!entry) {
-			slot++;
-			continue;
-		}
-		pgmap = dpidx_page_range(dpidx_tag_entry_pages(entry));
-		if (!pgmap || pgmap->pages != dpidx_tag_entry_pages(entry) ||
-		    !dpidx_tag_check_range(s, t, slot, pgmap)) {
-			err = -EUCLEAN;
-			break;
-		}
-		slot += DPIDX_DIV_ROUND_UP(pgmap->nr_pages, DPIDX_TAG_SLOT_PAGES);
-		ranges++;
-		pages += pgmap->nr_pages;
-	}
-	if (!err && (ranges != s->nr_ranges || pages != s->nr_pages))
-		err = -EUCLEAN;
-	dpidx_unlock(&s->lock);
-	return err;
+	if (s->ct.max_chunks > DPIDX_TAG_MAX_SLOTS)
+		return -EUCLEAN;
+	return dpidx_chunktab_check(&s->ct, DPIDX_TAG_INDEX_BITS, DPIDX_TAG_BIT);
 }
 
 /* Bytes of index (slot table and allocator bitmap), descriptors excluded. */
 static inline unsigned long dpidx_tag_index_bytes(struct dpidx_tag *s)
 {
-	unsigned long nr = dpidx_tag_table(s)->nr_slots;
-
-	return sizeof(struct dpidx_tag_table) + nr * sizeof(unsigned long) +
-	       DPIDX_BITS_TO_LONGS(nr) * sizeof(unsigned long);
+	return dpidx_chunktab_index_bytes(&s->ct);
 }
 
 #endif /* DPIDX_TAG_H */

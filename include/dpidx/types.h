@@ -152,6 +152,19 @@ static inline int dpidx_pgmap_claim(struct dpidx_pgmap *pgmap, void *space)
 	return dpidx_cmpxchg_ptr(&pgmap->space, (void *)NULL, space) ? 0 : -EINVAL;
 }
 
+/*
+ * Under the space's lock, once unmap has unpublished the range: from here
+ * until dpidx_pgmap_unclaim() the pgmap belongs to no space, so a second,
+ * concurrent unmap fails its ownership test on this word alone and never
+ * reads the members the first one is about to clear.
+ */
+#define DPIDX_PGMAP_RETIRING	((void *)1)
+
+static inline void dpidx_pgmap_retire(struct dpidx_pgmap *pgmap)
+{
+	WRITE_ONCE(pgmap->space, DPIDX_PGMAP_RETIRING);
+}
+
 /* Give the pgmap back to its caller: unmapped, mappable again. */
 static inline void dpidx_pgmap_unclaim(struct dpidx_pgmap *pgmap)
 {

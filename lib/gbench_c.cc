@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+//
+// lib/gbench_c.cc - the C API of gbench_c.h, one Google Benchmark call each.
+//
+// A struct gb_state * is a benchmark::State *, a struct gb_bench * a
+// benchmark::Benchmark *: the casts below are the whole adaptation.
+
+#include <benchmark/benchmark.h>
+#include <string>
+
+#include "gbench_c.h"
+
+static benchmark::State *S(struct gb_state *st)
+{
+	return reinterpret_cast<benchmark::State *>(st);
+}
+
+static benchmark::internal::Benchmark *B(struct gb_bench *b)
+{
+	return reinterpret_cast<benchmark::internal::Benchmark *>(b);
+}
+
+extern "C" {
+
+void gb_initialize(int *argc, char **argv)
+{
+	benchmark::Initialize(argc, argv);
+}
+
+bool gb_report_unrecognized_arguments(int argc, char **argv)
+{
+	return benchmark::ReportUnrecognizedArguments(argc, argv);
+}
+
+uint64_t gb_run_specified(void)
+{
+	return benchmark::RunSpecifiedBenchmarks();
+}
+
+void gb_shutdown(void)
+{
+	benchmark::Shutdown();
+}
+
+int gb_main(int argc, char **argv)
+{
+	gb_initialize(&argc, argv);
+	if (gb_report_unrecognized_arguments(argc, argv))
+		return 1;
+	gb_run_specified();
+	gb_shutdown();
+	return 0;
+}
+
+void gb_add_custom_context(const char *key, const char *value)
+{
+	benchmark::AddCustomContext(key, value);
+}
+
+struct gb_bench *gb_register(const char *name, gb_fn fn, void *arg)
+{
+	benchmark::internal::Benchmark *b = benchmark::RegisterBenchmark(
+		name, [fn, arg](benchmark::State &st) {
+			fn(reinterpret_cast<struct gb_state *>(&st), arg);
+		});
+	return reinterpret_cast<struct gb_bench *>(b);
+}
+
+void gb_arg(struct gb_bench *b, int64_t x)
+{
+	B(b)->Arg(x);
+}
+
+void gb_args(struct gb_bench *b, const int64_t *args, int nr)
+{
+	B(b)->Args(std::vector<int64_t>(args, args + nr));
+}
+
+void gb_arg_name(struct gb_bench *b, const char *name)
+{
+	B(b)->ArgName(name);
+}
+
+void gb_range(struct gb_bench *b, int64_t lo, int64_t hi)
+{
+	B(b)->Range(lo, hi);
+}
+
+void gb_dense_range(struct gb_bench *b, int64_t lo, int64_t hi, int step)
+{
+	B(b)->DenseRange(lo, hi, step);
+}
+
+void gb_range_multiplier(struct gb_bench *b, int mult)
+{
+	B(b)->RangeMultiplier(mult);
+}
+
+void gb_threads(struct gb_bench *b, int nr)
+{
+	B(b)->Threads(nr);
+}
+
+void gb_thread_range(struct gb_bench *b, int lo, int hi)
+{
+	B(b)->ThreadRange(lo, hi);
+}
+
+void gb_unit(struct gb_bench *b, enum gb_unit unit)
+{
+	static const benchmark::TimeUnit units[] = {
+		benchmark::kNanosecond, benchmark::kMicrosecond,
+		benchmark::kMillisecond, benchmark::kSecond,
+	};
+
+	B(b)->Unit(units[unit]);
+}
+
+void gb_use_real_time(struct gb_bench *b)
+{
+	B(b)->UseRealTime();
+}
+
+void gb_use_manual_time(struct gb_bench *b)
+{
+	B(b)->UseManualTime();
+}
+
+void gb_min_time(struct gb_bench *b, double seconds)
+{
+	B(b)->MinTime(seconds);
+}
+
+void gb_iterations(struct gb_bench *b, int64_t n)
+{
+	B(b)->Iterations(n);
+}
+
+void gb_repetitions(struct gb_bench *b, int n)
+{
+	B(b)->Repetitions(n);
+}
+
+bool gb_keep_running(struct gb_state *st)
+{
+	return S(st)->KeepRunning();
+}
+
+bool gb_keep_running_batch(struct gb_state *st, int64_t n)
+{
+	return S(st)->KeepRunningBatch(n);
+}
+
+void gb_pause_timing(struct gb_state *st)
+{
+	S(st)->PauseTiming();
+}
+
+void gb_resume_timing(struct gb_state *st)
+{
+	S(st)->ResumeTiming();
+}
+
+void gb_set_iteration_time(struct gb_state *st, double seconds)
+{
+	S(st)->SetIterationTime(seconds);
+}
+
+int64_t gb_iteration_count(struct gb_state *st)
+{
+	return S(st)->iterations();
+}
+
+int64_t gb_range_arg(struct gb_state *st, int i)
+{
+	return S(st)->range(i);
+}
+
+int gb_thread_index(struct gb_state *st)
+{
+	return S(st)->thread_index();
+}
+
+int gb_threads_count(struct gb_state *st)
+{
+	return S(st)->threads();
+}
+
+void gb_set_items_processed(struct gb_state *st, int64_t n)
+{
+	S(st)->SetItemsProcessed(n);
+}
+
+void gb_set_bytes_processed(struct gb_state *st, int64_t n)
+{
+	S(st)->SetBytesProcessed(n);
+}
+
+void gb_set_counter(struct gb_state *st, const char *name, double value,
+		    enum gb_counter_flags flags)
+{
+	S(st)->counters[name] = benchmark::Counter(
+		value, static_cast<benchmark::Counter::Flags>(flags));
+}
+
+void gb_set_label(struct gb_state *st, const char *label)
+{
+	S(st)->SetLabel(label);
+}
+
+void gb_skip_with_error(struct gb_state *st, const char *msg)
+{
+	S(st)->SkipWithError(msg);
+}
+
+} // extern "C"
