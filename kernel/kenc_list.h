@@ -7,4 +7,5 @@
  * time (kenc.h, bench.c), so there is deliberately no include guard.
  */
 DPIDX_KENC(flat, FLAT)
+DPIDX_KENC(maple, MAPLE)
 DPIDX_KENC(tag, TAG)
