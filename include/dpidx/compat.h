@@ -147,8 +147,8 @@ static inline void *dpidx_vmemmap_alloc(size_t size, int nid)
 {
 	/*
 	 * Encodings may pack descriptor addresses with their low 6 bits
-	 * clear (flat does).  kmalloc aligns power-of-two sizes naturally;
-	 * larger allocations are page-aligned.
+	 * clear (chunktab.h, under flat and tag, does).  kmalloc aligns
+	 * power-of-two sizes naturally; larger allocations are page-aligned.
 	 */
 	if (size && size < PAGE_SIZE)
 		size = roundup_pow_of_two(size);
