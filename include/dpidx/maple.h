@@ -125,9 +125,8 @@
 #define DPIDX_MAPLE_RETIRE_BATCH_MAX	1024UL
 #define DPIDX_MAPLE_NONE		(~0UL)
 
-dpidx_static_assert(DPIDX_MAPLE_SLOTS >= 8 && DPIDX_MAPLE_SLOTS <= 64 &&
-		    DPIDX_MAPLE_SLOTS % 4 == 0,
-		    "a node splits into two of >= 3 entries; keys are counted by 4");
+dpidx_static_assert(DPIDX_MAPLE_SLOTS == 16 || DPIDX_MAPLE_SLOTS == 64,
+		    "the slot search narrows to a quarter per round");
 dpidx_static_assert(DPIDX_MAPLE_MAX_HEIGHT < DPIDX_MAPLE_HEIGHT_MASK,
 		    "the height must fit in the root pointer's alignment bits");
 dpidx_static_assert(DPIDX_MAPLE_MAX_PAGES <= (1UL << 40),
@@ -230,25 +229,29 @@ static inline unsigned int dpidx_maple_root_height(const void *root)
 }
 
 /*
- * The slot of @offset in @node: how many keys lie below it.  Fixed length
- * and branch-free; unused keys are ~0UL and never count.
+ * The slot of @offset in @node: how many keys lie below it.  Branch-free,
+ * in two rounds of three independent compares: keys 3, 7 and 11 (on both
+ * key lines, so both lines are fetched at once) pick the group of four
+ * that holds the answer, then the group's first three keys are counted.
+ * Exact because the keys are sorted and key[SLOTS - 1] is always ~0UL, so
+ * the last key of the chosen group never lies below @offset.  About 20
+ * instructions instead of 64 for counting all sixteen: in the throughput
+ * case more lookups fit in the out-of-order window and their misses
+ * overlap; one dependent L1 round (~5 cycles) more per level.
  */
 static inline unsigned int dpidx_maple_slot(const struct dpidx_maple_node *node,
 					    unsigned long offset)
 {
 	const unsigned long *key = node->key;
-	unsigned int i, slot = 0;
+	unsigned int slot = 0, step;
 
-	/*
-	 * Four compares per step summed apart: no chain of dependent adds
-	 * through @slot, and the loop is short enough for the compiler to
-	 * unroll completely (measured faster than a branch-free binary
-	 * search on the dependent fault path, and than a plain loop).
-	 */
-	for (i = 0; i < DPIDX_MAPLE_SLOTS; i += 4)
-		slot += (unsigned int)(key[i] < offset) + (key[i + 1] < offset) +
-			(key[i + 2] < offset) + (key[i + 3] < offset);
-	return slot;
+	for (step = DPIDX_MAPLE_SLOTS / 4; step >= 4; step /= 4) {
+		key += step * ((unsigned int)(key[step - 1] < offset) +
+			       (key[2 * step - 1] < offset) +
+			       (key[3 * step - 1] < offset));
+	}
+	slot = (unsigned int)(key - node->key);
+	return slot + (key[0] < offset) + (key[1] < offset) + (key[2] < offset);
 }
 
 /* Reader: from a root snapshot down to the leaf whose span holds @offset. */
