@@ -114,7 +114,10 @@
 #define DPIDX_MAPLE_MAX_PAGES		DPIDX_V6_MAX_OFFSETS
 /* Levels the walk state can record; 16^20 ranges is far beyond the space. */
 #define DPIDX_MAPLE_MAX_HEIGHT		20
-#define DPIDX_MAPLE_HEIGHT_MASK		63UL
+/* The root pointer's low bits: the height, and the one-range flag. */
+#define DPIDX_MAPLE_ROOT_MASK		63UL
+#define DPIDX_MAPLE_HEIGHT_MASK		31UL
+#define DPIDX_MAPLE_ROOT_ONE		32UL
 #define DPIDX_MAPLE_ALIGN		DPIDX_PMD_PAGES
 /* Entries per node: a leaf keeps key[SLOTS - 1] as its ~0UL sentinel. */
 #define DPIDX_MAPLE_MAX(level)		((level) ? DPIDX_MAPLE_SLOTS : DPIDX_MAPLE_SLOTS - 1)
@@ -127,7 +130,9 @@
 
 dpidx_static_assert(DPIDX_MAPLE_SLOTS == 16 || DPIDX_MAPLE_SLOTS == 64,
 		    "the slot search narrows to a quarter per round");
-dpidx_static_assert(DPIDX_MAPLE_MAX_HEIGHT < DPIDX_MAPLE_HEIGHT_MASK,
+dpidx_static_assert(DPIDX_MAPLE_MAX_HEIGHT <= DPIDX_MAPLE_HEIGHT_MASK &&
+		    !(DPIDX_MAPLE_HEIGHT_MASK & DPIDX_MAPLE_ROOT_ONE) &&
+		    (DPIDX_MAPLE_HEIGHT_MASK | DPIDX_MAPLE_ROOT_ONE) == DPIDX_MAPLE_ROOT_MASK,
 		    "the height must fit in the root pointer's alignment bits");
 dpidx_static_assert(DPIDX_MAPLE_MAX_PAGES <= (1UL << 40),
 		    "offsets, gaps and 2 * max_pages must never wrap");
@@ -211,16 +216,23 @@ static const struct dpidx_maple_node dpidx_maple_empty_leaf = {
 	.range = { [0 ... DPIDX_MAPLE_SLOTS - 1] = { DPIDX_MAPLE_NONE, NULL } },
 };
 
+/*
+ * The root pointer: the node, its height, and DPIDX_MAPLE_ROOT_ONE when the
+ * root is a leaf holding exactly one range (the amdkfd case: one big range
+ * per device), which readers resolve with one interval test.
+ */
 static inline void *dpidx_maple_root_encode(const struct dpidx_maple_node *node,
 					    unsigned int height)
 {
-	return (void *)((unsigned long)node | height);
+	unsigned long one = !height && node->nr == 1 ? DPIDX_MAPLE_ROOT_ONE : 0;
+
+	return (void *)((unsigned long)node | height | one);
 }
 
 static inline struct dpidx_maple_node *dpidx_maple_root_node(const void *root)
 {
 	return (struct dpidx_maple_node *)((unsigned long)root &
-					   ~DPIDX_MAPLE_HEIGHT_MASK);
+					   ~DPIDX_MAPLE_ROOT_MASK);
 }
 
 static inline unsigned int dpidx_maple_root_height(const void *root)
@@ -289,6 +301,14 @@ dpidx_maple_offset_to_page(struct dpidx_maple *s, unsigned long offset)
 	const struct dpidx_maple_node *leaf;
 	const struct dpidx_maple_range *range;
 
+	if ((unsigned long)root & DPIDX_MAPLE_ROOT_ONE) {
+		/* One range: in it iff offset - first <= last - first. */
+		leaf = dpidx_maple_root_node(root);
+		range = &leaf->range[0];
+		if (offset - range->first > leaf->key[0] - range->first)
+			return NULL;
+		return range->pages + (offset - range->first);
+	}
 	/* Keeps ~0UL (the unused slots' first) from matching. */
 	if (unlikely(offset >= DPIDX_MAPLE_MAX_PAGES))
 		return NULL;
@@ -1233,7 +1253,9 @@ static inline int dpidx_maple_check(struct dpidx_maple *s)
 	root = dpidx_maple_root(s);
 	node = dpidx_maple_root_node(root);
 	height = dpidx_maple_root_height(root);
-	if (dpidx_maple_is_empty_leaf(node)) {
+	if (root != dpidx_maple_root_encode(node, height)) {
+		err = -EUCLEAN;		/* the one-range flag is stale */
+	} else if (dpidx_maple_is_empty_leaf(node)) {
 		if (height || s->nr_ranges || s->nr_pages || s->nr_nodes)
 			err = -EUCLEAN;
 	} else if (height > DPIDX_MAPLE_MAX_HEIGHT ||
