@@ -95,8 +95,8 @@
  * Costs: a leaf holds 7..15 ranges (15 when they were mapped in ascending
  * order), so about 34..73 bytes of index per range; a lookup reads the two
  * key lines of each level plus one child or range line, and no pgmap: ~20
- * instructions a level, and one serial miss per internal level (the child
- * lines are prefetched with the keys), two at the leaf.  A one-range tree
+ * instructions a level, and one serial miss per level (the child or range
+ * lines are prefetched with the keys).  A one-range tree
  * is one interval test on the root leaf.
  * Heights seen for ascending maps: 0 up to 15 ranges, 1 at 64, 2 at 1,024,
  * 3 at 8,192 and 10,000, 4 at 65,536 and 100,000, 5 at 1,000,000.  Map and
@@ -291,14 +291,17 @@ dpidx_maple_descend(const void *root, unsigned long offset)
 		 * now, with the key lines, so each level costs one serial miss
 		 * instead of two (the keys, then the chosen child's line).  On
 		 * the fault path at 65,536 ranges: 466 -> 344 ns on this VM.
-		 * Not done for a leaf's four range lines: it bought nothing
-		 * measurable and costs three lines of traffic per lookup.
 		 */
 		dpidx_maple_prefetch(&node->child[0]);
 		dpidx_maple_prefetch(&node->child[DPIDX_MAPLE_SLOTS / 2]);
 		/* Consume: the next node's loads depend on this pointer. */
 		node = dpidx_rcu_dereference(node->child[dpidx_maple_slot(node, offset)]);
 	}
+	/* The leaf's range lines likewise: its one line is known only late. */
+	dpidx_maple_prefetch(&node->range[0]);
+	dpidx_maple_prefetch(&node->range[DPIDX_MAPLE_SLOTS / 4]);
+	dpidx_maple_prefetch(&node->range[DPIDX_MAPLE_SLOTS / 2]);
+	dpidx_maple_prefetch(&node->range[3 * DPIDX_MAPLE_SLOTS / 4]);
 	return node;
 }
 
