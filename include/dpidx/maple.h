@@ -112,10 +112,10 @@
 #include "pte.h"
 
 /*
- * A hint: start fetching the line at @p (never faults).  The compiler
- * builtin, the same in the kernel and in userspace.
+ * A hint: start fetching the line at @p (never faults).  compat.h maps it
+ * to the kernel's prefetch() or the compiler builtin.
  */
-#define dpidx_maple_prefetch(p)		__builtin_prefetch(p)
+#define dpidx_maple_prefetch(p)		dpidx_prefetch(p)
 
 #ifndef DPIDX_MAPLE_SLOTS
 #define DPIDX_MAPLE_SLOTS		16
