@@ -502,6 +502,91 @@ static void test_lookup_range(void)
 	free(p);
 }
 
+static bool root_is_one(struct dpidx_maple *s)
+{
+	return (unsigned long)s->root & DPIDX_MAPLE_ROOT_ONE;
+}
+
+/* Every interesting offset around the ranges @p[0..n) that are mapped. */
+static void verify_few(struct dpidx_maple *s, struct dpidx_pgmap *p, unsigned int n,
+		       const bool *mapped)
+{
+	unsigned long probe[] = { 0, 1, ~0UL, ~0UL - 1, DPIDX_MAPLE_MAX_PAGES,
+				  DPIDX_MAPLE_MAX_PAGES - 1, s->limit, s->limit - 1 };
+	unsigned long o, b, e;
+	unsigned int i, j, k;
+	struct dpidx_page *want;
+
+	for (i = 0; i < n; i++) {
+		if (!mapped[i])
+			continue;
+		b = p[i].base;
+		e = b + p[i].nr_pages;
+		for (k = 0; k < 6; k++) {
+			o = k == 0 ? b : k == 1 ? e - 1 : k == 2 ? e : k == 3 ? b - 1 :
+			    k == 4 ? b + p[i].nr_pages / 2 : b - 2;
+			want = NULL;
+			for (j = 0; j < n; j++)
+				if (mapped[j] && o - p[j].base < p[j].nr_pages)
+					want = p[j].pages + (o - p[j].base);
+			EXPECT(o2p(s, o) == want);
+		}
+	}
+	for (k = 0; k < sizeof(probe) / sizeof(probe[0]); k++) {
+		o = probe[k];
+		want = NULL;
+		for (j = 0; j < n; j++)
+			if (mapped[j] && o - p[j].base < p[j].nr_pages)
+				want = p[j].pages + (o - p[j].base);
+		EXPECT(o2p(s, o) == want);
+	}
+}
+
+/*
+ * The one-range root flag: set exactly while the tree is a single leaf of
+ * one range (whichever range that is), and its interval test exact at both
+ * ends, for a 1-page range, a big one, and one that does not start at 0.
+ */
+static void test_one_range(void)
+{
+	struct dpidx_pgmap p[3] = { { .nr_pages = 1 }, { .nr_pages = 5000 },
+				    { .nr_pages = 1 } };
+	bool mapped[3] = { false };
+	struct dpidx_maple s;
+
+	EXPECT(dpidx_maple_init(&s, 1UL << 20) == 0);
+	EXPECT(!root_is_one(&s));
+	EXPECT(o2p(&s, 0) == NULL);
+	EXPECT(dpidx_maple_map(&s, &p[0], -1) == 0);
+	mapped[0] = true;
+	EXPECT(root_is_one(&s) && p[0].base == 0);
+	check(&s);
+	verify_few(&s, p, 3, mapped);
+	EXPECT(dpidx_maple_map(&s, &p[1], -1) == 0);
+	mapped[1] = true;
+	EXPECT(!root_is_one(&s));
+	check(&s);
+	verify_few(&s, p, 3, mapped);
+	EXPECT(dpidx_maple_map(&s, &p[2], -1) == 0);
+	mapped[2] = true;
+	check(&s);
+	EXPECT(dpidx_maple_unmap(&s, &p[0]) == 0);
+	mapped[0] = false;
+	EXPECT(dpidx_maple_unmap(&s, &p[2]) == 0);
+	mapped[2] = false;
+	/* Only the big, aligned one is left, away from offset 0. */
+	EXPECT(root_is_one(&s) && p[1].base >= 512);
+	check(&s);
+	verify_few(&s, p, 3, mapped);
+	EXPECT(dpidx_maple_unmap(&s, &p[1]) == 0);
+	mapped[1] = false;
+	EXPECT(!root_is_one(&s));
+	check(&s);
+	verify_few(&s, p, 3, mapped);
+	dpidx_maple_destroy(&s);
+	printf("one-range root: ok\n");
+}
+
 /*
  * Fail each allocation of a map in turn, at heights 0..2: -ENOMEM, the tree
  * and every range exactly as before, the pgmap mappable again.  Then unmap
@@ -660,6 +745,7 @@ int main(int argc, char **argv)
 	test_errors();
 	test_aligned();
 	test_lookup_range();
+	test_one_range();
 	test_alloc_fail();
 	test_model(ops, 300, 20000, 97);
 	test_model(ops, 8000, 1UL << 22, 30);

@@ -53,6 +53,7 @@
 #include <linux/numa.h>
 #include <linux/page_ref.h>
 #include <linux/log2.h>
+#include <linux/prefetch.h>
 #include <asm/barrier.h>
 
 #define dpidx_static_assert(expr, msg)	static_assert(expr, msg)
@@ -60,6 +61,7 @@
 #define dpidx_cmpxchg_ptr(p, old, new)	(cmpxchg((p), (old), (new)) == (old))
 #define dpidx_ffz(word)			ffz(word)
 #define dpidx_ffs(word)			__ffs(word)
+#define dpidx_prefetch(p)		prefetch(p)
 
 #define dpidx_rcu_dereference(p)	rcu_dereference(p)
 #define dpidx_rcu_dereference_protected(p) rcu_dereference_protected(p, 1)
@@ -211,6 +213,8 @@ static inline void dpidx_vmemmap_free(void *p, size_t size)
 	__atomic_compare_exchange_n((p), &__old, (new), false,		\
 				    __ATOMIC_SEQ_CST, __ATOMIC_RELAXED); })
 /* First zero / first set bit of a word; undefined for ~0UL / 0 as in the kernel. */
+/* A read hint; never faults, whatever the address. */
+#define dpidx_prefetch(p)		__builtin_prefetch(p)
 #define dpidx_ffz(word)			((unsigned long)__builtin_ctzl(~(word)))
 #define dpidx_ffs(word)			((unsigned long)__builtin_ctzl(word))
 

@@ -3,10 +3,13 @@
  * dpidx/dpidx.h - device-private offset index: every encoding, and the
  * default one behind the generic dpidx_* names.
  *
- * The default is the encoding that was fastest on the fault path in the
- * committed benchmark results (results/README.md): tag, which at a tie
- * within noise would win anyway, consuming 3 swap types to flat's and
- * maple's 6 (MAX_SWAPFILES 24 instead of 21).  Define one of
+ * The default is the encoding the committed benchmark results choose for
+ * the fault path (results/README.md, bench/report.py): the fastest by the
+ * geometric mean over every committed run, with encodings within the
+ * measured run-to-run noise (5%) of it counted as a tie that goes to the
+ * fewest swap types consumed.  Today flat and tag tie (pooled 555 vs 558
+ * ns; 25 vs 27 instructions per hot lookup, 42 each per fault) and tag
+ * consumes 3 swap types to flat's 6: tag.  Define one of
  * DPIDX_ENCODING_FLAT, DPIDX_ENCODING_MAPLE or DPIDX_ENCODING_TAG before
  * including this header to choose another.
  */
