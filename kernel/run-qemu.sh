@@ -13,13 +13,24 @@
 # warning/oops/BUG/lockdep/KASAN/stall report, a module that does not load,
 # or a boot that does not finish within the timeout.
 #
-# Environment: KVER (kernel release, default the pinned Debian one),
+# Environment: KVER (kernel release, default the newest installed 6.12),
 # DPIDX_QEMU_TIMEOUT (seconds, default 600), DPIDX_QEMU_MEM (MiB, 2048),
 # DPIDX_QEMU_LOG (keep the console log there).
 
 set -euo pipefail
 trap 'echo "run-qemu.sh: FAIL: unexpected error at line $LINENO" >&2' ERR
 
+# Default: the newest installed Debian 6.12 generic kernel with its headers
+# (the meta packages linux-image/headers-6.12-amd64 bring it), else the
+# release this was developed against (installed below if missing).
+if [ -z "${KVER:-}" ]; then
+	for k in $(ls /boot 2>/dev/null | sed -n 's/^vmlinuz-\(6\.12\.[0-9]*+deb12-amd64\)$/\1/p' | sort -rV); do
+		if [ -d "/lib/modules/$k/build" ]; then
+			KVER=$k
+			break
+		fi
+	done
+fi
 KVER=${KVER:-6.12.117+deb12-amd64}
 TIMEOUT=${DPIDX_QEMU_TIMEOUT:-600}
 MEM=${DPIDX_QEMU_MEM:-2048}
