@@ -31,10 +31,12 @@ setup() {	# NAME CC MESON-ARGS...
 	local name=$1 compiler=$2 dir=$root/build/test-$1 cxx=g++
 	shift 2
 	[ "$compiler" = clang ] && cxx=clang++
+	local log=$root/build/setup-$name.log
+	mkdir -p "$root/build"
 	if [ -f "$dir/build.ninja" ]; then
-		meson setup --reconfigure "$dir" "$@" >/dev/null
+		meson setup --reconfigure "$dir" "$@" >"$log" 2>&1 || { cat "$log"; return 1; }
 	else
-		CC=$compiler CXX=$cxx meson setup "$dir" "$@" >/dev/null
+		CC=$compiler CXX=$cxx meson setup "$dir" "$@" >"$log" 2>&1 || { cat "$log"; return 1; }
 	fi
 	echo "== $name: building"
 	ninja -C "$dir" -j2 >/dev/null || ninja -C "$dir" -j1
