@@ -363,21 +363,11 @@ static inline int dpidx_chunktab_map(struct dpidx_chunktab *ct,
 	struct dpidx_page *pages;
 	int err;
 
-	err = dpidx_pgmap_check_map(pgmap, nid);
-	if (err)
-		return err;
 	/* ct->max_chunks << shift <= 2^34: no overflow, unlike rounding up. */
-	if (pgmap->nr_pages > ct->max_chunks << shift)
-		return -ENOSPC;
-	nr_chunks = DPIDX_DIV_ROUND_UP(pgmap->nr_pages, 1UL << shift);
-	err = dpidx_pgmap_claim(pgmap, ct);
+	err = dpidx_pgmap_prepare(pgmap, ct, ct->max_chunks << shift, nid, &pages);
 	if (err)
 		return err;
-	pages = dpidx_pgmap_alloc_pages(pgmap, nid);
-	if (!pages) {
-		dpidx_pgmap_unclaim(pgmap);
-		return -ENOMEM;
-	}
+	nr_chunks = DPIDX_DIV_ROUND_UP(pgmap->nr_pages, 1UL << shift);
 
 	dpidx_lock(&ct->lock);
 	err = dpidx_chunktab_reserve(ct, nr_chunks, &chunk);
@@ -391,10 +381,8 @@ static inline int dpidx_chunktab_map(struct dpidx_chunktab *ct,
 	}
 	dpidx_unlock(&ct->lock);
 
-	if (err) {
-		dpidx_pgmap_free_pages(pgmap, pages);
-		dpidx_pgmap_unclaim(pgmap);
-	}
+	if (err)
+		dpidx_pgmap_abort(pgmap, pages);
 	return err;
 }
 

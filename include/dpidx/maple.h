@@ -990,19 +990,9 @@ static inline int dpidx_maple_map(struct dpidx_maple *s, struct dpidx_pgmap *pgm
 
 	if (!s)
 		return -EINVAL;
-	err = dpidx_pgmap_check_map(pgmap, nid);
+	err = dpidx_pgmap_prepare(pgmap, s, s->limit, nid, &pages);
 	if (err)
 		return err;
-	if (pgmap->nr_pages > s->limit)
-		return -ENOSPC;
-	err = dpidx_pgmap_claim(pgmap, s);
-	if (err)
-		return err;
-	pages = dpidx_pgmap_alloc_pages(pgmap, nid);
-	if (!pages) {
-		dpidx_pgmap_unclaim(pgmap);
-		return -ENOMEM;
-	}
 
 	dpidx_lock(&s->lock);
 	err = dpidx_maple_insert(s, pgmap, pages, nid);
@@ -1011,8 +1001,7 @@ static inline int dpidx_maple_map(struct dpidx_maple *s, struct dpidx_pgmap *pgm
 	dpidx_unlock(&s->lock);
 
 	if (err) {
-		dpidx_pgmap_free_pages(pgmap, pages);
-		dpidx_pgmap_unclaim(pgmap);
+		dpidx_pgmap_abort(pgmap, pages);
 		return err;
 	}
 	if (batch) {

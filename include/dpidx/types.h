@@ -174,4 +174,46 @@ static inline void dpidx_pgmap_unclaim(struct dpidx_pgmap *pgmap)
 	dpidx_store_release(&pgmap->space, (void *)NULL);
 }
 
+/* Undo dpidx_pgmap_prepare() when the range could not be published. */
+static inline void dpidx_pgmap_abort(struct dpidx_pgmap *pgmap,
+				     struct dpidx_page *pages)
+{
+	dpidx_pgmap_free_pages(pgmap, pages);
+	dpidx_pgmap_unclaim(pgmap);
+}
+
+/**
+ * dpidx_pgmap_prepare() - what every map() does before taking its lock.
+ * @pgmap:     the caller's range.
+ * @space:     the space claiming it.
+ * @max_pages: the most pages one range can have in @space.
+ * @nid:       node of the descriptors, or -1.
+ * @pages:     out: the descriptors, allocated and initialised.
+ *
+ * Checks the arguments, rejects a range bigger than the space, claims
+ * @pgmap and allocates its descriptors.  On success the caller publishes
+ * *@pages under its lock, or calls dpidx_pgmap_abort().
+ * Return: 0, -EINVAL, -ENOSPC or -ENOMEM; on failure nothing changed.
+ */
+static inline int dpidx_pgmap_prepare(struct dpidx_pgmap *pgmap, void *space,
+				      unsigned long max_pages, int nid,
+				      struct dpidx_page **pages)
+{
+	int err = dpidx_pgmap_check_map(pgmap, nid);
+
+	if (err)
+		return err;
+	if (pgmap->nr_pages > max_pages)
+		return -ENOSPC;
+	err = dpidx_pgmap_claim(pgmap, space);
+	if (err)
+		return err;
+	*pages = dpidx_pgmap_alloc_pages(pgmap, nid);
+	if (!*pages) {
+		dpidx_pgmap_unclaim(pgmap);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 #endif /* DPIDX_TYPES_H */
