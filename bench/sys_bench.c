@@ -676,7 +676,9 @@ static void js_key(const char *k)
 static void js_num(const char *k, double v)
 {
 	js_key(k);
-	if (isfinite(v))
+	if (isfinite(v) && v == floor(v) && fabs(v) < 1e15)
+		fprintf(js, "%.0f", v);	/* counts and bytes: exact */
+	else if (isfinite(v))
 		fprintf(js, "%.6g", v);
 	else
 		fputs("null", js);
