@@ -434,6 +434,10 @@ def main():
         md.append("## Plots\n")
         for p in plots:
             md.append(f"![{p}]({p})\n")
+    # System behaviour (dpidx-sys): bench/sys_report.py's tables and plots.
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import sys_report
+    md.append(sys_report.section(a.results, lookup=latest))
     md.append("## Deterministic counts (valgrind)\n")
     md.append(instructions_section(a.results))
     md.append("## Runs\n")

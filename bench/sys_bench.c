@@ -1275,7 +1275,7 @@ static double pct_u64(uint64_t *v, unsigned long n, double q)
 	return n ? (double)v[(unsigned long)((double)(n - 1) * q)] : NAN;
 }
 
-static void run_update_one(const struct ss_def *def, unsigned long nr)
+static void run_update_one(const struct ss_def *def, unsigned long nr, bool record)
 {
 	struct dpidx_pgmap *pgmaps = calloc(nr + 1, sizeof(*pgmaps));
 	uint64_t *build = malloc(nr * sizeof(uint64_t));
@@ -1337,6 +1337,8 @@ static void run_update_one(const struct ss_def *def, unsigned long nr)
 	t = now_ns();
 	ss_destroy(&ss, pgmaps, nr);
 	destroy_ns = now_ns() - t;
+	if (!record)
+		goto out;
 
 	js_rec_begin();
 	js_text("subject", def->name);
@@ -1375,8 +1377,10 @@ static void run_update(const struct sys_opts *o)
 	for (s = 0; s < SYS_NR_SUBJECTS; s++) {
 		if (sys_subjects[s].kind == SS_PFN)
 			continue;
+		/* Warm the allocators and the code; not recorded. */
+		run_update_one(&sys_subjects[s], 10, false);
 		for (nr = 1; nr <= o->update_max; nr *= 10)
-			run_update_one(&sys_subjects[s], nr);
+			run_update_one(&sys_subjects[s], nr, true);
 	}
 	js_section_end();
 }
@@ -1443,6 +1447,10 @@ static void run_memory(const struct sys_opts *o)
 			js_num("index_bytes", idx);
 			js_num("rss_minus_descriptors_bytes", rss);
 			js_num("index_bytes_per_gib", idx / gib);
+#ifdef BENCH_HAVE_KBASE
+			if (def->kind == SS_V6)
+				js_num("kb_node_bytes", (double)kb_mtree_node_bytes());
+#endif
 			js_num("peak_rss_kib", peak_rss_kib());
 			js_rec_end();
 			printf("  memory  %-6s %-12s %8lu ranges %7.1f GiB: index %10.0f B = %8.0f B/GiB "
