@@ -21,9 +21,10 @@
  *	pc_read(&pc, v);	v[i] / n per operation, or v[i] < 0: none
  *	pc_close(&pc);
  *
- * With Google Benchmark, pc_gb_counters() attaches the per-item values to
- * a run as user counters (cycles, instructions, l1d_miss, llc_miss,
- * dtlb_miss), so they land in the same JSON as the timings.
+ * With Google Benchmark, pc_gb_install() (or pc_gb_counters() by hand)
+ * attaches the per-item values to each run as user counters (cycles,
+ * instructions, l1d_miss, llc_miss, dtlb_miss), so they land in the same
+ * JSON as the timings.
  */
 #ifndef DPIDX_BENCH_PERFCOUNTERS_H
 #define DPIDX_BENCH_PERFCOUNTERS_H
@@ -64,5 +65,13 @@ void pc_close(struct pc_group *pc);
 struct gb_state;
 /* Per-item user counters on a Google Benchmark run; nothing if none. */
 void pc_gb_counters(struct gb_state *st, struct pc_group *pc, double items);
+/*
+ * Count around every Google Benchmark loop (gb_set_loop_hooks): per item
+ * (gb_iteration_count) cycles, instructions, ... as user counters of the
+ * run.  The counts include what the loop pauses for (a cold benchmark's
+ * eviction) and the framework's own per-batch work.  No-op without a PMU.
+ * Return: pc_available().
+ */
+bool pc_gb_install(void);
 
 #endif /* DPIDX_BENCH_PERFCOUNTERS_H */

@@ -108,6 +108,22 @@ for r in doc.get('fault', []):
     check(r['ns_per_fault'] > 0, f"fault {r['subject']}: no time")
 check({r['backing'] for r in doc.get('fault', [])} == {'thp', '4k'}, 'fault: both backings')
 
+# The counter plumbing, with software events standing in for a PMU.
+with tempfile.TemporaryDirectory() as tmp:
+    out = os.path.join(tmp, 'sys.json')
+    env = dict(os.environ, DPIDX_PERF_SOFTWARE='1')
+    p = subprocess.run([BIN, '--sections=fault', '--fault-shapes=nouveau-64',
+                        '--desc-backing=thp', f'--out={out}'],
+                       capture_output=True, text=True, timeout=120, env=env)
+    check(p.returncode == 0, f'software counters: exit {p.returncode}: {p.stderr[-300:]}')
+    soft = json.load(open(out)) if os.path.exists(out) else {}
+    check(soft.get('context', {}).get('perf_available') is True, 'software counters: available')
+    for r in soft.get('fault', []):
+        check(all(r.get(k) is not None for k in
+                  ['cycles', 'instructions', 'l1d_miss', 'llc_miss', 'dtlb_miss']),
+              f"software counters: {r['subject']} has no counter figures")
+        check(r.get('cycles') and r['cycles'] > 0, f"software counters: {r['subject']} counted 0")
+
 for f in fails:
     print('FAIL:', f)
 print(f'sys_check: {len(fails)} failure(s)')
