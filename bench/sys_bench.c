@@ -1520,6 +1520,7 @@ static void run_fault_one(const struct ss_def *def, const char *shape, bool smal
 	struct chain_job j;
 	struct built b;
 	pthread_t tid;
+	double thp;
 	int e;
 
 	dpidx_vmm.small_pages = small;
@@ -1532,6 +1533,9 @@ static void run_fault_one(const struct ss_def *def, const char *shape, bool smal
 	}
 	if (build_shape(&b, def, shape, 1UL << 20, 0, mem_node) || build_keys(&b))
 		goto out;
+	/* Whether the backing took: the process's anonymous memory on THP. */
+	thp = (double)proc_kb("/proc/self/smaps_rollup", "AnonHugePages:") /
+	      (double)(proc_kb("/proc/self/smaps_rollup", "Anonymous:") | 1);
 	memset(&j, 0, sizeof(j));
 	j.def = def;
 	j.space = ss_handle(&b.ss);
@@ -1546,12 +1550,13 @@ static void run_fault_one(const struct ss_def *def, const char *shape, bool smal
 	js_text("backing", small ? "4k" : "thp");
 	js_text("numa", numa);
 	js_num("ns_per_fault", j.ns);
+	js_num("thp_share", thp);
 	js_num("faults", (double)j.n);
 	for (e = 0; e < PC_NR_EVENTS; e++)
 		js_num(pc_names[e], j.counters[e] >= 0 ? j.counters[e] : NAN);
 	js_rec_end();
-	printf("  fault   %-6s %-12s %-3s %-6s %6.1f ns/fault", def->name, shape,
-	       small ? "4k" : "thp", numa, j.ns);
+	printf("  fault   %-6s %-12s %-3s %-6s %6.1f ns/fault (THP share %.2f)", def->name,
+	       shape, small ? "4k" : "thp", numa, j.ns, thp);
 	if (j.counters[PC_CYCLES] >= 0)
 		printf(" %.0f cycles %.1f instr %.2f L1d %.2f LLC %.2f dTLB misses",
 		       j.counters[PC_CYCLES], j.counters[PC_INSTRUCTIONS],
@@ -1573,6 +1578,9 @@ static void run_fault(const struct sys_opts *o)
 	size_t s;
 
 	js_section("fault");
+	/* First touch of everything built here on node 0 too (arena blocks). */
+	if (nodes > 1)
+		numa_run_on_node(0);
 	for (shape = strtok_r(shapes, ",", &save); shape; shape = strtok_r(NULL, ",", &save)) {
 		for (bk = 0; bk < 2; bk++) {
 			bool small = bk == 1;
@@ -1591,6 +1599,8 @@ static void run_fault(const struct sys_opts *o)
 	}
 	js_section_end();
 	free(shapes);
+	if (nodes > 1)
+		numa_run_on_node(-1);
 }
 
 /* ---- main ------------------------------------------------------------------------ */

@@ -401,6 +401,15 @@ def fault_md(doc, subjects):
         md.append(f"| {s} | " + " | ".join(
             fmt(mine[c]["ns_per_fault"]) if c in mine else "-" for c in cols) + " | " +
             (" ".join(f"{x:.2f}" for x in ratios) or "-") + " |")
+    shares = {}
+    for r in recs:
+        if r.get("thp_share") is not None:
+            shares.setdefault(r["backing"], []).append(r["thp_share"])
+    if shares:
+        md.append("")
+        md.append("Share of the process's anonymous memory on huge pages once built (the "
+                  "backing took effect): " + ", ".join(
+                      f"{b} {min(v):.2f}-{max(v):.2f}" for b, v in sorted(shares.items())) + ".")
     md.append("")
     have = [r for r in recs if any(r.get(k) is not None for k in COUNTERS)]
     if have:
