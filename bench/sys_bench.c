@@ -68,6 +68,7 @@
 #define SYS_UPDATE_REPS		64
 #define SYS_UPDATE_PAGES	512
 #define SYS_MAX_THREADS		256
+#define SYS_FAULT_REPS		5	/* timed chains per fault record */
 
 /* ---- clocks, grace-period hook -------------------------------------------- */
 
@@ -138,7 +139,7 @@ static const char sys_usage[] =
 "  --out=FILE            JSON results (default: stdout summary only)\n"
 "  --sections=LIST       scaling,update,memory,fault (default: all)\n"
 "  --full                the long version: 1e6 ranges, bigger shapes, 1 s runs\n"
-"  --readers=LIST        reader threads (default: 1,<all CPUs>)\n"
+"  --readers=LIST        reader threads (default: 1,2,4,..,<all CPUs>)\n"
 "  --writers=LIST        writer threads (default: 0,1,2)\n"
 "  --rates=LIST          writer map+unmap operations/s per writer (default:\n"
 "                        0,1000,100000); writers 0 runs once with rate 0, other\n"
@@ -253,9 +254,13 @@ static void parse_opts(struct sys_opts *o, int argc, char **argv)
 			die_usage("unknown option '%s'", a);
 	}
 	if (!readers) {
-		static char def[32];
+		/* 1, 2, 4, ... and all CPUs. */
+		static char def[96];
+		int n, len = 0;
 
-		snprintf(def, sizeof(def), o->cpus > 1 ? "1,%d" : "%d", o->cpus);
+		for (n = 1; n < o->cpus && len < 64; n *= 2)
+			len += snprintf(def + len, sizeof(def) - len, "%d,", n);
+		snprintf(def + len, sizeof(def) - len, "%d", o->cpus);
 		readers = def;
 	}
 	o->nr_readers = parse_ulist(readers, o->readers, 16, "--readers", false);
@@ -516,7 +521,7 @@ static inline void reader_sample(struct reader *r, uint64_t dt)
 		a = stamp();							\
 		rcu_read_lock();						\
 		p = LOOKUP;							\
-		miss += !p || !dpidx_page_range(p);				\
+		miss += !p || !dpidx_page_range(p)->owner;			\
 		rcu_read_unlock();						\
 		b = stamp();							\
 		reader_sample(r, b - a);					\
@@ -524,7 +529,7 @@ static inline void reader_sample(struct reader *r, uint64_t dt)
 			pte = r->ptes[i++ & r->mask];				\
 			rcu_read_lock();					\
 			p = LOOKUP;						\
-			miss += !p || !dpidx_page_range(p);			\
+			miss += !p || !dpidx_page_range(p)->owner;		\
 			rcu_read_unlock();					\
 		}								\
 		n += SYS_SAMPLE_EVERY;						\
@@ -1472,43 +1477,48 @@ struct chain_job {
 	const uint64_t *ptes;
 	unsigned long mask;
 	int node;			/* run on this node, -1: anywhere */
-	double ns, counters[PC_NR_EVENTS];
+	double ns, ns_min, counters[PC_NR_EVENTS];
 	unsigned long n;
 };
 
 static void *chain_main(void *arg)
 {
 	struct chain_job *j = (struct chain_job *)arg;
-	struct pc_group pc;
+	uint64_t t, reps[SYS_FAULT_REPS];
 	unsigned long n = 1UL << 16;
-	uint64_t t;
-	int e;
+	struct pc_group pc;
+	int e, r;
 
 	if (j->node >= 0)
 		numa_run_on_node(j->node);
 	rcu_register_thread();
 	j->def->chain(j->space, j->ptes, j->mask, j->mask + 1);	/* warm the keys */
-	/* Grow n until one timed chain takes ~50 ms. */
+	/* Grow n until one timed chain takes ~20 ms. */
 	for (;;) {
 		t = now_ns();
 		gb_do_not_optimize(j->def->chain(j->space, j->ptes, j->mask, n));
 		t = now_ns() - t;
-		if (t > 50000000 || n >= (1UL << 28))
+		if (t > 20000000 || n >= (1UL << 28))
 			break;
 		n *= 2;
 	}
+	/* SYS_FAULT_REPS timed chains: the median, and the fastest. */
 	pc_open(&pc);
-	pc_start(&pc);
-	t = now_ns();
-	gb_do_not_optimize(j->def->chain(j->space, j->ptes, j->mask, n));
-	t = now_ns() - t;
-	pc_stop(&pc);
-	pc_read(&pc, j->counters);
+	for (r = 0; r < SYS_FAULT_REPS; r++) {
+		pc_start(&pc);
+		t = now_ns();
+		gb_do_not_optimize(j->def->chain(j->space, j->ptes, j->mask, n));
+		reps[r] = now_ns() - t;
+		pc_stop(&pc);
+		if (r == SYS_FAULT_REPS / 2)	/* counters of one chain */
+			pc_read(&pc, j->counters);
+	}
 	pc_close(&pc);
 	for (e = 0; e < PC_NR_EVENTS; e++)
 		if (j->counters[e] >= 0)
 			j->counters[e] /= (double)n;
-	j->ns = (double)t / (double)n;
+	j->ns = pct_u64(reps, SYS_FAULT_REPS, 0.5) / (double)n;
+	j->ns_min = (double)reps[0] / (double)n;	/* sorted by pct_u64 */
 	j->n = n;
 	rcu_unregister_thread();
 	return NULL;
@@ -1550,6 +1560,8 @@ static void run_fault_one(const struct ss_def *def, const char *shape, bool smal
 	js_text("backing", small ? "4k" : "thp");
 	js_text("numa", numa);
 	js_num("ns_per_fault", j.ns);
+	js_num("ns_per_fault_min", j.ns_min);
+	js_num("repetitions", SYS_FAULT_REPS);
 	js_num("thp_share", thp);
 	js_num("faults", (double)j.n);
 	for (e = 0; e < PC_NR_EVENTS; e++)

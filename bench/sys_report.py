@@ -386,7 +386,7 @@ def fault_md(doc, subjects):
             cols.append(c)
     md = ["### Fault path: descriptor backing and NUMA\n",
           "The dependent fault-path chain (swap PTE -> page -> owner; the next key depends "
-          "on the descriptor read), ns per fault. *thp*: descriptors and big tables on "
+          "on the descriptor read), ns per fault, median of 5 timed chains. *thp*: descriptors and big tables on "
           "2 MiB pages (the vmemmap model of the lookup benchmarks); *4k*: the ones over "
           "512 KiB on 4 KiB pages, as the kernel's kvzalloc() gets them from vmalloc (v6 "
           "and dpidx alike). " + ctx.get("numa", "") + ".\n"]
