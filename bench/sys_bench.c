@@ -138,7 +138,7 @@ static const char sys_usage[] =
 "usage: dpidx-sys [options]\n"
 "  --out=FILE            JSON results (default: stdout summary only)\n"
 "  --sections=LIST       scaling,update,memory,fault (default: all)\n"
-"  --full                the long version: 1e6 ranges, bigger shapes, 1 s runs\n"
+"  --full                the long version: bigger shapes, 1 s scaling runs\n"
 "  --readers=LIST        reader threads (default: 1,2,4,..,<all CPUs>)\n"
 "  --writers=LIST        writer threads (default: 0,1,2)\n"
 "  --rates=LIST          writer map+unmap operations/s per writer (default:\n"
@@ -149,8 +149,8 @@ static const char sys_usage[] =
 "  --memory-shapes=LIST  (default nouveau-64,nouveau-1k,nouveau-8k,hmm-64x256M,\n"
 "                        kfd-1x64G; --full adds multi-8x16G,nouveau-64k)\n"
 "  --fault-shapes=LIST   (default hmm-64x256M; --full adds kfd-1x64G)\n"
-"  --update-max=N        most existing ranges in the update sweep (default\n"
-"                        100000, --full 1000000)\n"
+"  --update-max=N        most existing ranges in the update sweep, in powers\n"
+"                        of ten from 1 (default 1000000)\n"
 "  --desc-backing=B      thp, 4k or both (default both): descriptors and big\n"
 "                        tables on 2 MiB pages (vmemmap) or 4 KiB (vmalloc)\n";
 
@@ -268,7 +268,7 @@ static void parse_opts(struct sys_opts *o, int argc, char **argv)
 	o->nr_rates = parse_list(rates, o->rates, 16, "--rates", true);
 	o->seconds = secs > 0 ? secs : o->full ? 1.0 : 0.25;
 	if (!o->update_max)
-		o->update_max = o->full ? 1000000 : 100000;
+		o->update_max = 1000000;	/* ~10 s for all subjects on 2 cores */
 	if (!o->memory_shapes)
 		o->memory_shapes = o->full ?
 			"nouveau-64,nouveau-1k,nouveau-8k,hmm-64x256M,kfd-1x64G,multi-8x16G,nouveau-64k" :

@@ -172,7 +172,7 @@ def update_md(doc, subjects):
           "miss; the caller-visible part if the free were deferred) + grace period (until "
           "the descriptors can be reclaimed; dpidx's unmap waits for it). Medians, ns. "
           f"The sweep stops at {cap:.0f} existing ranges"
-          + (" (`--full` goes to 1,000,000)." if cap and cap < 1e6 else ".") + "\n"]
+          + (" (`--update-max=1000000` goes to a million)." if cap and cap < 1e6 else ".") + "\n"]
     for title, key in (("map", "map_p50_ns"), ("unmap: unpublish", "unmap_unpublish_p50_ns"),
                        ("unmap: grace period", "unmap_gp_p50_ns"), ("unmap: total", "unmap_p50_ns")):
         hdr = f"| {title} | " + " | ".join(f"{n:,}" for n in ns) + " |"
