@@ -114,6 +114,7 @@ struct sys_opts {
 	unsigned long readers[16], writers[16];
 	long rates[16];
 	int nr_readers, nr_writers, nr_rates;
+	int reps;			/* scaling repetitions */
 	double seconds;
 	const char *scaling_shape;
 	const char *memory_shapes;
@@ -145,6 +146,8 @@ static const char sys_usage[] =
 "                        0,1000,100000); writers 0 runs once with rate 0, other\n"
 "                        writer counts with each non-zero rate\n"
 "  --seconds=S           per scaling configuration (default 0.25, --full 1)\n"
+"  --repetitions=N       scaling passes over all configurations, interleaved;\n"
+"                        the median is reported (default 3, --full 5)\n"
 "  --scaling-shape=NAME  shape the readers look up (default nouveau-1k)\n"
 "  --memory-shapes=LIST  (default nouveau-64,nouveau-1k,nouveau-8k,hmm-64x256M,\n"
 "                        kfd-1x64G; --full adds multi-8x16G,nouveau-64k)\n"
@@ -227,7 +230,15 @@ static void parse_opts(struct sys_opts *o, int argc, char **argv)
 			writers = a + 10;
 		else if (!strncmp(a, "--rates=", 8))
 			rates = a + 8;
-		else if (!strncmp(a, "--scaling-shape=", 16))
+		else if (!strncmp(a, "--repetitions=", 14)) {
+			long x;
+
+			errno = 0;
+			x = strtol(a + 14, &end, 10);
+			if (end == a + 14 || *end || errno || x < 1 || x > 100)
+				die_usage("--repetitions=%s: 1 .. 100", a + 14);
+			o->reps = (int)x;
+		} else if (!strncmp(a, "--scaling-shape=", 16))
 			o->scaling_shape = a + 16;
 		else if (!strncmp(a, "--memory-shapes=", 16))
 			o->memory_shapes = a + 16;
@@ -267,6 +278,8 @@ static void parse_opts(struct sys_opts *o, int argc, char **argv)
 	o->nr_writers = parse_ulist(writers, o->writers, 16, "--writers", true);
 	o->nr_rates = parse_list(rates, o->rates, 16, "--rates", true);
 	o->seconds = secs > 0 ? secs : o->full ? 1.0 : 0.25;
+	if (!o->reps)
+		o->reps = o->full ? 5 : 3;
 	if (!o->update_max)
 		o->update_max = 1000000;	/* ~10 s for all subjects on 2 cores */
 	if (!o->memory_shapes)
@@ -1097,9 +1110,18 @@ static void *reader_thread_main(void *arg)
 	return NULL;
 }
 
+/* One run of one scaling configuration. */
+struct sres {
+	unsigned long readers, writers;
+	long rate;
+	double per_reader, min_reader, lookups, misses, samples;
+	double p50, p99, p999, timer;
+	double wr_rate, wr_ops, wr_errors, map_ns, unmap_ns, gp_ns, gp_per_unmap;
+};
+
 static void run_scaling_config(struct built *b, const struct sys_opts *o,
 			       unsigned long nr_readers, unsigned long nr_writers, long rate,
-			       double seconds, bool record)
+			       double seconds, struct sres *res)
 {
 	struct reader_thread *rt = calloc(nr_readers, sizeof(*rt));
 	struct writer *wt = calloc(nr_writers ? nr_writers : 1, sizeof(*wt));
@@ -1181,44 +1203,29 @@ static void run_scaling_config(struct built *b, const struct sys_opts *o,
 		wns = wt[i].ns > wns ? wt[i].ns : wns;
 	}
 
-	if (!record)
+	if (!res)
 		goto out;
 #define PCT(q)	(total_samples ? all[(uint64_t)((double)(total_samples - 1) * (q))] / ticks_per_ns : NAN)
-	js_rec_begin();
-	js_text("subject", b->ss.def->name);
-	js_text("shape", b->plan.name);
-	js_num("readers", (double)nr_readers);
-	js_num("writers", (double)nr_writers);
-	js_num("rate_target", (double)rate);
-	js_bool("oversubscribed", nr_readers + nr_writers > (unsigned long)o->cpus);
-	js_num("seconds", o->seconds);
-	js_num("lookups_per_s_per_reader", per_reader_sum / (double)nr_readers);
-	js_num("lookups_per_s_min_reader", per_reader_min);
-	js_num("lookups", (double)lookups);
-	js_num("misses", (double)misses);
-	js_num("samples", (double)total_samples);
-	js_num("p50_ns", PCT(0.5));
-	js_num("p99_ns", PCT(0.99));
-	js_num("p999_ns", PCT(0.999));
-	js_num("timer_ns", timer);
-	js_num("writer_ops_per_s", wns ? ops * 1e9 / (double)wns / (double)nr_writers : 0);
-	js_num("writer_ops", (double)ops);
-	js_num("writer_errors", (double)errors);
-	js_num("map_ns", maps ? (double)map_ns / (double)maps : NAN);
-	js_num("unmap_ns", unmaps ? (double)unmap_ns / (double)unmaps : NAN);
-	js_num("gp_wait_ns", gpc ? (double)gpn / (double)gpc : NAN);
-	js_num("gp_per_unmap", unmaps ? (double)gpc / (double)unmaps : NAN);
-	js_rec_end();
-	printf("  scaling %-6s %lu reader(s) %lu writer(s) %7ld/s%s: %6.1f M lookups/s/reader, "
-	       "p50 %.0f p99 %.0f p99.9 %.0f ns; writers %.0f op/s, gp %.0f us%s\n",
-	       b->ss.def->name, nr_readers, nr_writers, rate,
-	       nr_readers + nr_writers > (unsigned long)o->cpus ? " (oversubscribed)" : "",
-	       per_reader_sum / (double)nr_readers / 1e6, PCT(0.5), PCT(0.99), PCT(0.999),
-	       wns && nr_writers ? ops * 1e9 / (double)wns / (double)nr_writers : 0,
-	       gpc ? (double)gpn / (double)gpc / 1e3 : 0,
-	       misses ? " MISSES!" : "");
+	res->readers = nr_readers;
+	res->writers = nr_writers;
+	res->rate = rate;
+	res->per_reader = per_reader_sum / (double)nr_readers;
+	res->min_reader = per_reader_min;
+	res->lookups = (double)lookups;
+	res->misses = (double)misses;
+	res->samples = (double)total_samples;
+	res->p50 = PCT(0.5);
+	res->p99 = PCT(0.99);
+	res->p999 = PCT(0.999);
 #undef PCT
-	fflush(stdout);
+	res->timer = timer;
+	res->wr_rate = wns && nr_writers ? ops * 1e9 / (double)wns / (double)nr_writers : 0;
+	res->wr_ops = (double)ops;
+	res->wr_errors = (double)errors;
+	res->map_ns = maps ? (double)map_ns / (double)maps : NAN;
+	res->unmap_ns = unmaps ? (double)unmap_ns / (double)unmaps : NAN;
+	res->gp_ns = gpc ? (double)gpn / (double)gpc : NAN;
+	res->gp_per_unmap = unmaps ? (double)gpc / (double)unmaps : NAN;
 out:
 	for (i = 0; rt && i < nr_readers; i++)
 		free(rt[i].r.samples);
@@ -1227,13 +1234,81 @@ out:
 	free(all);
 }
 
+static int cmp_sres(const void *a, const void *b)
+{
+	double x = ((const struct sres *)a)->per_reader, y = ((const struct sres *)b)->per_reader;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The repetition of median throughput stands for the configuration. */
+static void emit_scaling(const struct built *b, const struct sys_opts *o,
+			 struct sres *reps, int nr)
+{
+	struct sres *r;
+	bool over;
+
+	qsort(reps, (size_t)nr, sizeof(*reps), cmp_sres);
+	r = &reps[nr / 2];
+	over = r->readers + r->writers > (unsigned long)o->cpus;
+	js_rec_begin();
+	js_text("subject", b->ss.def->name);
+	js_text("shape", b->plan.name);
+	js_num("readers", (double)r->readers);
+	js_num("writers", (double)r->writers);
+	js_num("rate_target", (double)r->rate);
+	js_bool("oversubscribed", over);
+	js_num("seconds", o->seconds);
+	js_num("repetitions", nr);
+	js_num("lookups_per_s_per_reader", r->per_reader);
+	js_num("lookups_per_s_per_reader_lo", reps[0].per_reader);
+	js_num("lookups_per_s_per_reader_hi", reps[nr - 1].per_reader);
+	js_num("lookups_per_s_min_reader", r->min_reader);
+	js_num("lookups", r->lookups);
+	js_num("misses", r->misses);
+	js_num("samples", r->samples);
+	js_num("p50_ns", r->p50);
+	js_num("p99_ns", r->p99);
+	js_num("p999_ns", r->p999);
+	js_num("timer_ns", r->timer);
+	js_num("writer_ops_per_s", r->wr_rate);
+	js_num("writer_ops", r->wr_ops);
+	js_num("writer_errors", r->wr_errors);
+	js_num("map_ns", r->map_ns);
+	js_num("unmap_ns", r->unmap_ns);
+	js_num("gp_wait_ns", r->gp_ns);
+	js_num("gp_per_unmap", r->gp_per_unmap);
+	js_rec_end();
+	printf("  scaling %-6s %lu reader(s) %lu writer(s) %7ld/s%s: %6.1f M lookups/s/reader "
+	       "(%.1f-%.1f), p50 %.0f p99 %.0f p99.9 %.0f ns; writers %.0f op/s, gp %.0f us%s\n",
+	       b->ss.def->name, r->readers, r->writers, r->rate, over ? " (oversubscribed)" : "",
+	       r->per_reader / 1e6, reps[0].per_reader / 1e6, reps[nr - 1].per_reader / 1e6,
+	       r->p50, r->p99, r->p999, r->wr_rate, r->writers ? r->gp_ns / 1e3 : 0,
+	       r->misses ? " MISSES!" : "");
+	fflush(stdout);
+}
+
 static void run_scaling(const struct sys_opts *o)
 {
+	struct { unsigned long r, w; long q; } conf[16 * 16 * 16];
+	struct sres *res;
+	int ri, wi, qi, nc = 0, c, k;
 	size_t s;
-	int ri, wi, qi;
 
+	for (ri = 0; ri < o->nr_readers; ri++)
+		for (wi = 0; wi < o->nr_writers; wi++)
+			for (qi = 0; qi < o->nr_rates; qi++) {
+				/* Writers 0 with rate 0 only; writers with every other rate. */
+				if ((o->writers[wi] == 0) != (o->rates[qi] == 0))
+					continue;
+				conf[nc].r = o->readers[ri];
+				conf[nc].w = o->writers[wi];
+				conf[nc].q = o->rates[qi];
+				nc++;
+			}
+	res = calloc((size_t)nc * (size_t)o->reps + 1, sizeof(*res));
 	js_section("scaling");
-	for (s = 0; s < SYS_NR_SUBJECTS; s++) {
+	for (s = 0; res && s < SYS_NR_SUBJECTS; s++) {
 		const struct ss_def *def = &sys_subjects[s];
 		unsigned long extra = SYS_WRITER_RANGES * SYS_WRITER_PAGES * SYS_MAX_THREADS;
 		struct built b;
@@ -1246,23 +1321,18 @@ static void run_scaling(const struct sys_opts *o)
 			continue;
 		}
 		/* Warm caches and the branch predictor; not recorded. */
-		run_scaling_config(&b, o, 1, 0, 0, 0.05, false);
-		for (ri = 0; ri < o->nr_readers; ri++) {
-			for (wi = 0; wi < o->nr_writers; wi++) {
-				for (qi = 0; qi < o->nr_rates; qi++) {
-					unsigned long w = o->writers[wi];
-					long q = o->rates[qi];
-
-					if ((w == 0) != (q == 0))
-						continue;
-					run_scaling_config(&b, o, o->readers[ri], w, q,
-							   o->seconds, true);
-				}
-			}
-		}
+		run_scaling_config(&b, o, 1, 0, 0, 0.05, NULL);
+		/* Repetitions interleaved: one pass over every configuration each. */
+		for (k = 0; k < o->reps; k++)
+			for (c = 0; c < nc; c++)
+				run_scaling_config(&b, o, conf[c].r, conf[c].w, conf[c].q,
+						   o->seconds, &res[c * o->reps + k]);
+		for (c = 0; c < nc; c++)
+			emit_scaling(&b, o, &res[c * o->reps], o->reps);
 		built_free(&b);
 	}
 	js_section_end();
+	free(res);
 }
 
 /* ---- update cost ---------------------------------------------------------------- */

@@ -34,7 +34,7 @@ def encodings():
 
 for bad in ['--readers=0', '--readers=1,0', '--writers=-1', '--rates=-5',
             '--rates=1000,-1', '--seconds=0', '--seconds=-1', '--readers=x',
-            '--update-max=0', '--desc-backing=2m', '--bogus']:
+            '--update-max=0', '--desc-backing=2m', '--repetitions=0', '--bogus']:
     p = subprocess.run([BIN, bad], capture_output=True, text=True, timeout=30)
     lines = p.stderr.strip().splitlines()
     check(p.returncode == 2, f'{bad}: exit {p.returncode}, want 2')
@@ -45,7 +45,7 @@ for bad in ['--readers=0', '--readers=1,0', '--writers=-1', '--rates=-5',
 with tempfile.TemporaryDirectory() as tmp:
     out = os.path.join(tmp, 'sys.json')
     p = subprocess.run([BIN, '--readers=1,2', '--writers=0,1', '--rates=0,1000',
-                        '--seconds=0.05', '--update-max=100',
+                        '--seconds=0.05', '--repetitions=2', '--update-max=100',
                         '--scaling-shape=nouveau-64', '--memory-shapes=nouveau-64,hmm-64x256M',
                         '--fault-shapes=nouveau-64', f'--out={out}'],
                        capture_output=True, text=True, timeout=240)
@@ -84,6 +84,9 @@ for r in doc.get('scaling', []):
     tag = f"scaling {r['subject']} r{r['readers']} w{r['writers']}"
     check(r['misses'] == 0, f'{tag}: {r["misses"]} lookups of mapped keys missed')
     check(r['lookups_per_s_per_reader'] > 0, f'{tag}: no lookups')
+    check(r['repetitions'] == 2 and r['lookups_per_s_per_reader_lo'] <=
+          r['lookups_per_s_per_reader'] <= r['lookups_per_s_per_reader_hi'],
+          f'{tag}: repetitions and their range')
     check(r['p50_ns'] <= r['p99_ns'] <= r['p999_ns'], f'{tag}: percentiles out of order')
     check(r['oversubscribed'] == (r['readers'] + r['writers'] > ctx.get('cpus', 0)),
           f'{tag}: oversubscribed label')

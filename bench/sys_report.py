@@ -81,7 +81,9 @@ def scaling_md(doc, subjects):
           f"{len(readers)} reader counts ({', '.join(map(str, readers))}) on {cpus} CPUs, "
           f"each reader pinned; writers map and unmap 2 MiB ranges (not the readers' keys) "
           f"at the target rate per writer; {recs[0]['seconds']} s per configuration, shape "
-          f"{recs[0]['shape']}. Cells: M lookups/s per reader (p50 / p99 / p99.9 ns, sampled "
+          f"{recs[0]['shape']}, {recs[0].get('repetitions', 1)} interleaved repetitions. "
+          "Cells: M lookups/s per reader, median [range] of the repetitions "
+          "(p50 / p99 / p99.9 ns of the median one, sampled "
           f"1 in 64, including the {recs[0]['timer_ns']:.0f} ns timer). Ratio: per-reader "
           f"throughput with the most readers over one reader (goal >= {GOAL_SCALING}). "
           "*oversubscribed*: more threads than CPUs.\n"]
@@ -101,8 +103,11 @@ def scaling_md(doc, subjects):
                 if not r:
                     cells.append("-")
                     continue
-                c = (f"{r['lookups_per_s_per_reader'] / 1e6:.1f} ({r['p50_ns']:.0f} / "
-                     f"{r['p99_ns']:.0f} / {r['p999_ns']:.0f})")
+                c = f"{r['lookups_per_s_per_reader'] / 1e6:.1f}"
+                if r.get("repetitions", 1) > 1:
+                    c += (f" [{r['lookups_per_s_per_reader_lo'] / 1e6:.1f}-"
+                          f"{r['lookups_per_s_per_reader_hi'] / 1e6:.1f}]")
+                c += f" ({r['p50_ns']:.0f} / {r['p99_ns']:.0f} / {r['p999_ns']:.0f})"
                 if r["oversubscribed"]:
                     c += " *oversubscribed*"
                 if r["misses"]:
@@ -133,13 +138,19 @@ def scaling_plot(doc, subjects, plt, path):
                              sharey=True, squeeze=False)
     for ax, (w, q) in zip(axes[0], churn):
         for s in subjects:
-            pts = sorted((r["readers"], r["lookups_per_s_per_reader"] / 1e6, r["oversubscribed"])
-                         for r in recs if r["subject"] == s and r["writers"] == w
-                         and r["rate_target"] == q)
+            mine = sorted((r for r in recs if r["subject"] == s and r["writers"] == w
+                           and r["rate_target"] == q), key=lambda r: r["readers"])
+            pts = [(r["readers"], r["lookups_per_s_per_reader"] / 1e6, r["oversubscribed"])
+                   for r in mine]
             if not pts:
                 continue
-            ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=s,
-                    color=palette.color(s), linestyle=palette.style(s))
+            lo = [p[1] - r.get("lookups_per_s_per_reader_lo", p[1] * 1e6) / 1e6
+                  for p, r in zip(pts, mine)]
+            hi = [r.get("lookups_per_s_per_reader_hi", p[1] * 1e6) / 1e6 - p[1]
+                  for p, r in zip(pts, mine)]
+            ax.errorbar([p[0] for p in pts], [p[1] for p in pts], yerr=[lo, hi], marker="o",
+                        label=s, color=palette.color(s), linestyle=palette.style(s),
+                        capsize=3)
             for p in pts:
                 if p[2]:
                     ax.plot(p[0], p[1], marker="x", color="k", markersize=9)
@@ -150,7 +161,8 @@ def scaling_plot(doc, subjects, plt, path):
         ax.grid(True, which="both", alpha=0.3)
     axes[0][0].set_ylabel("M lookups/s per reader")
     axes[0][-1].legend(fontsize=7)
-    fig.suptitle("fault-path lookups per reader under writer churn (x: oversubscribed)",
+    fig.suptitle("fault-path lookups per reader under writer churn, median and range of "
+                 "the repetitions (x: oversubscribed)",
                  fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
