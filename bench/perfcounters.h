@@ -49,12 +49,29 @@ struct pc_group {
 /* JSON / counter names of the events, in enum order. */
 extern const char *const pc_names[PC_NR_EVENTS];
 
-/* Whether this process can count anything (probed once, thread-safe). */
+/**
+ * pc_available() - whether this process can count anything.
+ *
+ * Context: any thread; the probe runs once.
+ * Return: true when perf_event_open() works for this process.
+ */
 bool pc_available(void);
-/* One line: why not (or "available: ..."); static storage. */
+
+/**
+ * pc_why() - one line saying why counters are (not) available.
+ *
+ * Context: any thread.
+ * Return: a static string.
+ */
 const char *pc_why(void);
 
-/* Open the group for the calling thread. Return: events opened (0..5). */
+/**
+ * pc_open() - open the group for the calling thread.
+ * @pc: the group, counting stopped.
+ *
+ * Context: the thread to be counted.
+ * Return: events opened, 0 to PC_NR_EVENTS (0: none, every call a no-op).
+ */
 int pc_open(struct pc_group *pc);
 void pc_start(struct pc_group *pc);
 void pc_stop(struct pc_group *pc);
@@ -65,12 +82,17 @@ void pc_close(struct pc_group *pc);
 struct gb_state;
 /* Per-item user counters on a Google Benchmark run; nothing if none. */
 void pc_gb_counters(struct gb_state *st, struct pc_group *pc, double items);
-/*
- * Count around every Google Benchmark loop (gb_set_loop_hooks): per item
- * (gb_iteration_count) cycles, instructions, ... as user counters of the
- * run.  The counts include what the loop pauses for (a cold benchmark's
- * eviction) and the framework's own per-batch work.  No-op without a PMU.
- * Return: pc_available().
+
+/**
+ * pc_gb_install() - count around every Google Benchmark loop.
+ *
+ * Through gb_set_loop_hooks(): per item (gb_iteration_count()) cycles,
+ * instructions, L1d/LLC/dTLB misses as user counters of each run.  The
+ * counts include what a loop pauses for (a cold benchmark's eviction) and
+ * the framework's own per-batch work.
+ *
+ * Context: before gb_run_specified().
+ * Return: pc_available(); without counters nothing is installed.
  */
 bool pc_gb_install(void);
 

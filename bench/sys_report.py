@@ -283,15 +283,14 @@ def memory_md(doc, subjects):
             shapes.append(r["shape"])
     md = ["### Index memory per GiB of device memory\n",
           "Bytes of index (everything but the 64-byte descriptors: tables, tree nodes, "
-          "allocator bitmaps), measured from the process: the vmemmap allocator's bytes "
-          "outstanding plus malloc's bytes in use, after the shape is built, minus the "
-          "descriptors. Cells: measured B/GiB (formula B/GiB). Formula: a + b x ranges + "
+          "allocator bitmaps, page tables of memory an encoding maps itself), measured "
+          "from the process: the vmemmap allocator's bytes outstanding plus malloc's bytes "
+          "in use, after the shape is built, minus the descriptors, plus the page tables "
+          "(VmPTE) beyond those of pfn_to_page()'s descriptor array. Cells: measured B/GiB (formula B/GiB). Formula: a + b x ranges + "
           "c x capacity pages, fitted to these points; *err* is its worst relative miss. "
           f"Goal: at most {GOAL_MEMORY // 1024} KiB per GiB, checked on the shapes of "
           "1 GiB and more and on the formula at 1.5 TiB (below 1 GiB the fixed part "
-          "dominates). Page tables beyond "
-          "pfn_to_page()'s are listed separately (an encoding that maps memory of its own "
-          "shows them there).\n"]
+          "dominates).\n"]
     hdr = "| subject | " + " | ".join(shapes) + " | formula (bytes) | err | " + \
         " | ".join(b[0] for b in BIG_SHAPES) + " | goal |"
     md += [hdr, "|" + "---|" * (len(shapes) + 4 + len(BIG_SHAPES))]
@@ -330,8 +329,9 @@ def memory_md(doc, subjects):
                   f"{'-' if err is None else format(err * 100, '.0f') + '%'} | " +
                   " | ".join(big) + f" | {goal} |")
     md.append("")
-    md.append("Page tables beyond pfn_to_page()'s own (0: no more than pfn's single "
-              "descriptor array; the figure moves with THP fallbacks on a busy machine):\n")
+    md.append("Of which page tables beyond pfn_to_page()'s own (0: no more than pfn's "
+              "single descriptor array; the figure moves with THP fallbacks on a busy "
+              "machine):\n")
     hdr = "| page tables beyond pfn's, bytes | " + " | ".join(shapes) + " |"
     md += [hdr, "|" + "---|" * (len(shapes) + 1)]
     for s in subjects:
