@@ -21,6 +21,9 @@ import os
 import statistics
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import palette  # noqa: E402  one colour per subject, shared with sys_report.py
+
 BASELINES = ["pfn", "lfht", "mtree", "xa"]
 LIMIT, V6 = "pfn", "mtree"
 NOISE = 0.05   # margins below this are run-to-run noise on the reference VM
@@ -218,7 +221,7 @@ def plot(res, shapes, subjects, counters, outdir, stem):
                         xs.append(counters[k].get("ranges", 0))
                         ys.append(med(res[k]))
                 if xs:
-                    ax.plot(xs, ys, marker="o", label=s,
+                    ax.plot(xs, ys, marker="o", label=s, color=palette.color(s),
                             linestyle="--" if s in BASELINES else "-")
             ax.set_xscale("log")
             ax.set_yscale("log")
@@ -249,7 +252,7 @@ def plot(res, shapes, subjects, counters, outdir, stem):
                     lo.append(med(v) - min(v))
                     hi.append(max(v) - med(v))
             if xs:
-                ax.bar(xs, ys, width, yerr=[lo, hi], label=s,
+                ax.bar(xs, ys, width, yerr=[lo, hi], label=s, color=palette.color(s),
                        hatch="//" if s in BASELINES else None)
         ax.set_xticks([j + 0.4 - width / 2 for j in range(len(shapes))])
         ax.set_xticklabels(shapes, rotation=30, ha="right", fontsize=8)
@@ -435,7 +438,6 @@ def main():
         for p in plots:
             md.append(f"![{p}]({p})\n")
     # System behaviour (dpidx-sys): bench/sys_report.py's tables and plots.
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import sys_report
     md.append(sys_report.section(a.results, lookup=latest))
     md.append("## Deterministic counts (valgrind)\n")
