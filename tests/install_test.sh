@@ -26,6 +26,15 @@ dest=$out/destdir
 
 fail() { echo "install_test: $*" >&2; exit 1; }
 
+# The configuration under test (tests and, in some, bench/ built) would
+# install the headers and dpidx.pc only: no test or benchmark binary.
+stray=$(meson introspect "$builddir" --installed | python3 -c '
+import json, re, sys
+for dst in json.load(sys.stdin).values():
+	if not re.search(r"/include/dpidx(/[a-z0-9_]+\.h)?$|/pkgconfig/dpidx\.pc$", dst):
+		print(dst)')
+[ -z "$stray" ] || fail "$builddir would install: $stray"
+
 # 1. Install.  Nothing needs building: the .pc is written at setup, and the
 # headers are sources, so --no-rebuild installs without compiling anything.
 # A prefix outside the compiler's default paths, so that only dpidx.pc's
@@ -48,17 +57,9 @@ pcdir=$dest$libdir/pkgconfig
 for h in "$src"/include/dpidx/*.h; do
 	cmp -s "$h" "$dest$inc/dpidx/${h##*/}" || fail "${h##*/} not installed as is"
 done
-stray=$(cd "$dest" && find . ! -type d | sed 's|^\.||' |
-	grep -v -x -e "$inc/dpidx/[a-z0-9_]*\.h" -e "$libdir/pkgconfig/dpidx\.pc" || true)
+stray=$(find "$dest" ! -type d | cut -c $((${#dest} + 1))- | {
+	grep -v -x -e "$inc/dpidx/[a-z0-9_]*\.h" -e "$libdir/pkgconfig/dpidx\.pc" || true; })
 [ -z "$stray" ] || fail "installs more than the headers and dpidx.pc: $stray"
-# The configuration under test (tests and, in some, bench/ built) would
-# install the same two things: no test or benchmark binary.
-stray=$(meson introspect "$builddir" --installed | python3 -c '
-import json, sys
-for dst in json.load(sys.stdin).values():
-	if "/include/dpidx" not in dst and not dst.endswith("/pkgconfig/dpidx.pc"):
-		print(dst)')
-[ -z "$stray" ] || fail "$builddir would install: $stray"
 
 # 2. pkg-config alone.  The .pc says prefix=$prefix, the files lie under
 # $dest: PKG_CONFIG_SYSROOT_DIR is pkg-config's own DESTDIR relocation (it
@@ -77,7 +78,7 @@ esac
 n=0
 for enc in default "$@"; do
 	def=
-	[ "$enc" = default ] || def="-DDPIDX_ENCODING_$(echo "$enc" | tr a-z A-Z)"
+	[ "$enc" = default ] || def="-DDPIDX_ENCODING_$(echo "$enc" | tr '[:lower:]' '[:upper:]')"
 	bin="$out/pc-$enc"
 	# shellcheck disable=SC2086
 	$cc -std=gnu11 -Wall -Wextra -Werror -O2 $def "$src/tests/test_api.c" \
@@ -100,7 +101,7 @@ cp "$src/tests/test_api.c" "$proj/prog.c"
 	echo "executable('prog-default', 'prog.c', dependencies : dpidx)"
 	for enc in "$@"; do
 		echo "executable('prog-$enc', 'prog.c', dependencies : dpidx," \
-			"c_args : '-DDPIDX_ENCODING_$(echo "$enc" | tr a-z A-Z)')"
+			"c_args : '-DDPIDX_ENCODING_$(echo "$enc" | tr '[:lower:]' '[:upper:]')')"
 	done
 } >"$proj/meson.build"
 meson setup "$proj/build" "$proj" --force-fallback-for=dpidx \
