@@ -56,6 +56,8 @@
 #include <linux/page_ref.h>
 #include <linux/log2.h>
 #include <linux/prefetch.h>
+#include <linux/swap.h>
+#include <linux/swapops.h>	/* SWP_PFN_BITS: the paging mode in force */
 #include <asm/barrier.h>
 
 #define dpidx_static_assert(expr, msg)	static_assert(expr, msg)
