@@ -146,9 +146,8 @@ static inline unsigned long dpidx_flat_swp_pte_offset(uint64_t pte)
 static inline struct dpidx_page *dpidx_flat_swp_pte_to_page(struct dpidx_flat *s,
 							    uint64_t pte)
 {
-	if (unlikely(!dpidx_flat_swp_pte_is_device_private(pte)))
-		return NULL;
-	return dpidx_flat_offset_to_page(s, dpidx_flat_swp_pte_offset(pte));
+	/* Keys past the 34-bit payload fail the chunk-table bounds check. */
+	return dpidx_flat_offset_to_page(s, dpidx_v6_swp_pte_key(pte));
 }
 
 /**

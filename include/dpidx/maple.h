@@ -476,9 +476,8 @@ static inline unsigned long dpidx_maple_swp_pte_offset(uint64_t pte)
 static inline struct dpidx_page *dpidx_maple_swp_pte_to_page(struct dpidx_maple *s,
 							     uint64_t pte)
 {
-	if (unlikely(!dpidx_maple_swp_pte_is_device_private(pte)))
-		return NULL;
-	return dpidx_maple_offset_to_page(s, dpidx_maple_swp_pte_offset(pte));
+	/* Keys at or past DPIDX_MAPLE_MAX_OFFSETS resolve nowhere. */
+	return dpidx_maple_offset_to_page(s, dpidx_v6_swp_pte_key(pte));
 }
 
 /* ---- writer side: nodes, pool, retired list ----------------------------- */

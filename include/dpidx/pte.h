@@ -215,4 +215,26 @@ static inline unsigned long dpidx_v6_swp_pte_offset(uint64_t pte)
 	return (unsigned long)dpidx_swp_pte_raw_offset(pte) & DPIDX_V6_OFFSET_MASK;
 }
 
+/**
+ * dpidx_v6_swp_pte_key() - what the fault path looks up for @pte.
+ * @pte: any 64-bit value.
+ *
+ * The raw offset of a v6 device-private type, a migration entry's A/D bits
+ * dropped; ~0UL for anything else.  Bits above the payload are left in: an
+ * encoding's offset_to_page() bounds check rejects them (and ~0UL) at no
+ * extra cost, so for every PTE the lookup resolves exactly when
+ * dpidx_v6_swp_pte_is_device_private() holds and the offset is mapped.
+ */
+static inline unsigned long dpidx_v6_swp_pte_key(uint64_t pte)
+{
+	unsigned int idx = dpidx_swp_pte_type(pte) - DPIDX_V6_TYPE_FIRST;
+	uint64_t raw = dpidx_swp_pte_raw_offset(pte);
+
+	if (unlikely(!dpidx_pte_is_swap(pte) || idx >= DPIDX_NR_KINDS))
+		return ~0UL;
+	/* Branch-free: the mask is all ones for the migration types only. */
+	raw &= ~(DPIDX_SWP_MIG_AD_MASK & -(uint64_t)(idx >= DPIDX_NR_DEVICE_KINDS));
+	return (unsigned long)raw;
+}
+
 #endif /* DPIDX_PTE_H */

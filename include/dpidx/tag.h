@@ -328,8 +328,8 @@ static inline struct dpidx_page *dpidx_tag_swp_pte_to_page(struct dpidx_tag *s,
 	 * tag or with bits between the payload and the tag, which is exactly
 	 * what dpidx_tag_swp_pte_is_device_private() checks.
 	 */
-	if (idx < DPIDX_SWP_MIGRATION_NUM)
-		raw &= ~DPIDX_TAG_SWP_MIG_AD_MASK;
+	/* Branch-free: the mask is all ones for the migration types only. */
+	raw &= ~(DPIDX_TAG_SWP_MIG_AD_MASK & -(uint64_t)(idx < DPIDX_SWP_MIGRATION_NUM));
 	return dpidx_tag_offset_to_page(s, (unsigned long)raw);
 }
 
