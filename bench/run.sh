@@ -128,7 +128,7 @@ log=$build/bench-last.log
 "$bin" $args --out="$json" --context=tree_dirty=$dirty \
 	--context=include_dpidx_sha256="$hash" --context=tree_commit="$commit" \
 	$extra 2>&1 | tee "$log" |
-	grep -E '^control/load/evicted|SKIP|ERROR|error' || true
+	grep --line-buffered -E '^control/load/evicted|SKIP|ERROR|error' || true
 [ -s "$json" ] || die "no results written; see $log"
 grep -q '"error_occurred": true' "$json" &&
 	echo "bench/run.sh: some benchmarks reported errors (see $log)"
