@@ -1060,6 +1060,7 @@ int main(int argc, char **argv)
 
 	pthread_mutex_lock(&bench.lock);
 	fx_destroy(bench.fx);
+	fx_release_cache();
 	if (bench.planned)
 		wl_plan_free(&bench.plan);
 	pthread_mutex_unlock(&bench.lock);

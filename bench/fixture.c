@@ -43,6 +43,41 @@ int fx_family_by_subject(const char *subject)
 	return FX_V6;		/* lfht, v6, v6rcu, xa */
 }
 
+/*
+ * The pfn family's one big array, kept from one repetition to the next
+ * while the shape stays the same: in the kernel vmemmap is a fixed region
+ * too, and allocating 2 GiB of huge pages anew (compaction on a busy
+ * machine) cost seconds per build, more than all of the shape's timed
+ * cells.  Other families are rebuilt from scratch in every repetition.
+ */
+static struct {
+	struct dpidx_page *mem;
+	unsigned long pages;
+} fx_pfn_cache;
+
+static struct dpidx_page *fx_pfn_take(unsigned long pages)
+{
+	struct dpidx_page *mem = fx_pfn_cache.mem;
+
+	if (mem && fx_pfn_cache.pages == pages) {
+		fx_pfn_cache.mem = NULL;
+		memset(mem, 0, pages * sizeof(*mem));
+		return mem;
+	}
+	if (mem)
+		dpidx_vmemmap_free(mem, fx_pfn_cache.pages * sizeof(*mem));
+	fx_pfn_cache.mem = NULL;
+	return dpidx_vmemmap_alloc(pages * sizeof(struct dpidx_page), -1);
+}
+
+static void fx_pfn_give(struct dpidx_page *mem, unsigned long pages)
+{
+	if (fx_pfn_cache.mem)
+		dpidx_vmemmap_free(fx_pfn_cache.mem, fx_pfn_cache.pages * sizeof(*mem));
+	fx_pfn_cache.mem = mem;
+	fx_pfn_cache.pages = pages;
+}
+
 /* pfn_to_page(): every mapped range laid out back to back in one array. */
 static int fx_build_pfn(struct fixture *fx)
 {
@@ -50,7 +85,7 @@ static int fx_build_pfn(struct fixture *fx)
 	unsigned long r, i, next = 0;
 
 	fx->vmemmap_pages = plan->mapped_pages;
-	fx->vmemmap = dpidx_vmemmap_alloc(plan->mapped_pages * sizeof(struct dpidx_page), -1);
+	fx->vmemmap = fx_pfn_take(plan->mapped_pages);
 	if (!fx->vmemmap)
 		return -ENOMEM;
 	for (r = 0; r < plan->nr_ranges; r++) {
@@ -364,6 +399,11 @@ struct fixture *fx_build(const struct wl_plan *plan, int family)
 	return fx;
 }
 
+void fx_release_cache(void)
+{
+	fx_pfn_give(NULL, 0);
+}
+
 void fx_destroy(struct fixture *fx)
 {
 	if (!fx)
@@ -387,7 +427,7 @@ void fx_destroy(struct fixture *fx)
 		free(fx->space);
 	}
 	if (fx->vmemmap)
-		dpidx_vmemmap_free(fx->vmemmap, fx->vmemmap_pages * sizeof(struct dpidx_page));
+		fx_pfn_give(fx->vmemmap, fx->vmemmap_pages);
 	free(fx->pgmaps);
 	free(fx->uniform);
 	free(fx->zipf);

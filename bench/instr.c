@@ -181,6 +181,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < sizeof(instr_subjects) / sizeof(instr_subjects[0]); i++)
 		ret |= instr_subjects[i].run(&plan, n);
 	rcu_unregister_thread();
+	fx_release_cache();
 	wl_plan_free(&plan);
 	free(instr_evict_buf);
 	return ret;

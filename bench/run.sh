@@ -22,8 +22,9 @@
 # include/dpidx/ (bench/report.py --header-hash): only a run from a clean
 # tree whose hash is the current one counts for the verdict.
 #
-# The default run takes a few minutes on 2 cores and needs ~3 GiB of RAM
-# (one shape's descriptors at a time, 2 GiB for the largest).
+# The default run takes a few minutes on 2 cores and needs ~5 GiB of RAM
+# (two shapes' worth of descriptors at most: the pfn array is kept while
+# another family of the same shape runs; 2 GiB each for the largest).
 set -eu
 
 die() {
@@ -101,14 +102,14 @@ json=results/$machine-$(date -u +%Y%m%d).json
 args=""
 [ -n "$shapes" ] && args="--shapes=$shapes"
 # 9 repetitions is what compare.py's U test asks for; the per-cell time is
-# cut instead (a third of the old 3 x 0.05 s), so the default run costs
+# cut instead (0.01 s, a fifth of the old 0.05 s), so the default run costs
 # about what it did.
 if [ $full = 1 ]; then
 	reps=15
 	args="$args --full --repetitions=$reps --cold-iterations=64 --benchmark_min_time=0.1"
 else
 	reps=9
-	args="$args --repetitions=$reps --cold-iterations=32 --benchmark_min_time=0.015"
+	args="$args --repetitions=$reps --cold-iterations=32 --benchmark_min_time=0.01"
 fi
 # Shapes first: a wrong name or size stops here with one line.
 "$bin" $args --repetitions=1 --benchmark_list_tests=true >/dev/null || exit 1

@@ -104,6 +104,8 @@ struct fixture {
 /* Build the fixture of @family for @plan; NULL with a message on failure. */
 struct fixture *fx_build(const struct wl_plan *plan, int family);
 void fx_destroy(struct fixture *fx);
+/* Free what fx_destroy() keeps for the next build (the pfn array). */
+void fx_release_cache(void);
 const char *fx_family_name(int family);
 int fx_family_by_subject(const char *subject);
 
