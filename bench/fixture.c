@@ -44,38 +44,51 @@ int fx_family_by_subject(const char *subject)
 }
 
 /*
- * The pfn family's one big array, kept from one repetition to the next
- * while the shape stays the same: in the kernel vmemmap is a fixed region
- * too, and allocating 2 GiB of huge pages anew (compaction on a busy
- * machine) cost seconds per build, more than all of the shape's timed
- * cells.  Other families are rebuilt from scratch in every repetition.
+ * The pfn family's one big array, kept for the next pfn build (of any
+ * shape: the largest seen is kept and a prefix reused): in the kernel
+ * vmemmap is a fixed region too, and allocating up to 2 GiB of huge pages
+ * anew (compaction on a busy machine) cost seconds per build, more than
+ * the shape's timed cells.  Other families are rebuilt from scratch in
+ * every repetition.  Reuse zeroes what the build will use.
  */
 static struct {
 	struct dpidx_page *mem;
 	unsigned long pages;
 } fx_pfn_cache;
 
-static struct dpidx_page *fx_pfn_take(unsigned long pages)
+static void fx_pfn_drop(void)
+{
+	if (fx_pfn_cache.mem)
+		dpidx_vmemmap_free(fx_pfn_cache.mem,
+				   fx_pfn_cache.pages * sizeof(struct dpidx_page));
+	fx_pfn_cache.mem = NULL;
+	fx_pfn_cache.pages = 0;
+}
+
+static struct dpidx_page *fx_pfn_take(unsigned long pages, unsigned long *got)
 {
 	struct dpidx_page *mem = fx_pfn_cache.mem;
 
-	if (mem && fx_pfn_cache.pages == pages) {
+	if (mem && fx_pfn_cache.pages >= pages) {
+		*got = fx_pfn_cache.pages;
 		fx_pfn_cache.mem = NULL;
 		memset(mem, 0, pages * sizeof(*mem));
 		return mem;
 	}
-	if (mem)
-		dpidx_vmemmap_free(mem, fx_pfn_cache.pages * sizeof(*mem));
-	fx_pfn_cache.mem = NULL;
+	fx_pfn_drop();
+	*got = pages;
 	return dpidx_vmemmap_alloc(pages * sizeof(struct dpidx_page), -1);
 }
 
 static void fx_pfn_give(struct dpidx_page *mem, unsigned long pages)
 {
-	if (fx_pfn_cache.mem)
-		dpidx_vmemmap_free(fx_pfn_cache.mem, fx_pfn_cache.pages * sizeof(*mem));
+	if (mem && fx_pfn_cache.mem && fx_pfn_cache.pages >= pages) {
+		dpidx_vmemmap_free(mem, pages * sizeof(*mem));
+		return;
+	}
+	fx_pfn_drop();
 	fx_pfn_cache.mem = mem;
-	fx_pfn_cache.pages = pages;
+	fx_pfn_cache.pages = mem ? pages : 0;
 }
 
 /* pfn_to_page(): every mapped range laid out back to back in one array. */
@@ -84,8 +97,7 @@ static int fx_build_pfn(struct fixture *fx)
 	const struct wl_plan *plan = fx->plan;
 	unsigned long r, i, next = 0;
 
-	fx->vmemmap_pages = plan->mapped_pages;
-	fx->vmemmap = fx_pfn_take(plan->mapped_pages);
+	fx->vmemmap = fx_pfn_take(plan->mapped_pages, &fx->vmemmap_pages);
 	if (!fx->vmemmap)
 		return -ENOMEM;
 	for (r = 0; r < plan->nr_ranges; r++) {
@@ -401,7 +413,7 @@ struct fixture *fx_build(const struct wl_plan *plan, int family)
 
 void fx_release_cache(void)
 {
-	fx_pfn_give(NULL, 0);
+	fx_pfn_drop();
 }
 
 void fx_destroy(struct fixture *fx)
