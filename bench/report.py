@@ -584,11 +584,16 @@ def eviction_line(ev):
     hot = res.get(("control", "load", "hot", "-", "cold", 1))
     if not cold or not hot:
         return None, "no eviction control in this run"
-    ok = med(cold) > 3 * med(hot)
-    return ok, (f"control load after eviction {fmt_ns(med(cold))} ns p50 vs the same "
-                f"load hot {fmt_ns(med(hot))} ns: eviction " +
-                ("verified (more than 3x)" if ok else "NOT verified (less than 3x): the "
-                 "cold figures are not cold"))
+    # Both include a clock read whose own code and data were evicted too;
+    # a line that really left every cache costs at least a DRAM access
+    # (> 80 ns) more, and clearly more than the clock overhead.
+    c, h = med(cold), med(hot)
+    ok = c >= h + 80 and c >= 1.5 * h
+    return ok, (f"control load after eviction {fmt_ns(c)} ns p50 vs the same load hot "
+                f"{fmt_ns(h)} ns (medians over repetitions; both include a clock read): "
+                "eviction " + ("verified (at least 80 ns and 1.5x more)" if ok else
+                               "NOT verified (less than 80 ns or 1.5x more): the cold "
+                               "figures may not be cold"))
 
 
 def main():
