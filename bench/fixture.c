@@ -188,6 +188,8 @@ static int fx_build_v6(struct fixture *fx)
 		struct dpidx_pgmap *pgmap = &fx->pgmaps[op->range];
 
 		if (op->kind == WL_MAP) {
+			/* The size the descriptor helpers use (types.h). */
+			pgmap->nr_mapped = pgmap->nr_pages;
 			pgmap->pages = dpidx_pgmap_alloc_pages(pgmap, -1);
 			if (!pgmap->pages)
 				return -ENOMEM;
