@@ -170,20 +170,29 @@ POLICY = (
     "by fewer swap types\".")
 
 
+DEFAULT_RE = (r"(#if\s+!defined\(DPIDX_ENCODING_\w+\)[^\n]*(?:\\\n[^\n]*)*\n"
+              r"#define\s+DPIDX_ENCODING_)(\w+)")
+
+
 def header_hash(root):
     """sha256 over include/dpidx/: every file, sorted by path, as
     <path relative to include/dpidx> NUL <contents> NUL.  Content-based, so it
-    equals the working tree's whatever the commit."""
+    equals the working tree's whatever the commit.  One thing is left out:
+    the name in the line of dpidx.h that picks the default encoding (read as
+    DEFAULT), so that setting the default from a run's verdict does not
+    make that run stale; everything the run measured is in the hash."""
     h = hashlib.sha256()
     base = os.path.join(root, "include", "dpidx")
     files = []
     for d, _, names in os.walk(base):
         files += [os.path.join(d, n) for n in names]
     for path in sorted(files, key=lambda p: os.path.relpath(p, base)):
-        h.update(os.path.relpath(path, base).encode() + b"\0")
+        rel = os.path.relpath(path, base)
         with open(path, "rb") as f:
-            h.update(f.read())
-        h.update(b"\0")
+            data = f.read()
+        if rel == "dpidx.h":
+            data = re.sub(DEFAULT_RE.encode(), rb"\1DEFAULT", data, count=1)
+        h.update(rel.encode() + b"\0" + data + b"\0")
     return h.hexdigest()
 
 
@@ -303,9 +312,8 @@ def decide(pairs, encodings, swap, det):
 def default_from_header(root):
     """The encoding dpidx.h selects when the includer selects none."""
     text = open(os.path.join(root, "include", "dpidx", "dpidx.h")).read()
-    m = re.search(r"#if\s+!defined\(DPIDX_ENCODING_\w+\)[^\n]*(?:\\\n[^\n]*)*\n"
-                  r"#define\s+DPIDX_ENCODING_(\w+)", text)
-    return m.group(1).lower() if m else None
+    m = re.search(DEFAULT_RE, text)
+    return m.group(2).lower() if m else None
 
 
 def deterministic(resdir, ctx):
