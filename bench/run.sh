@@ -115,10 +115,12 @@ fi
 "$bin" $args --repetitions=1 --benchmark_list_tests=true >/dev/null || exit 1
 n=$("$bin" $args --repetitions=1 --benchmark_list_tests=true | wc -l)
 # What makes a run count (bench/report.py): a clean tree (no change to a
-# tracked file; untracked files such as earlier results do not build into
-# anything) and the hash of the headers it measured.
+# tracked file but results/README.md, which every run rewrites; untracked
+# files such as earlier results do not build into anything) and the hash of
+# the headers it measured.
 dirty=true
-git -C "$root" diff --quiet HEAD -- 2>/dev/null && dirty=false
+git -C "$root" diff --quiet HEAD -- . ':(exclude)results/README.md' 2>/dev/null &&
+	dirty=false
 hash=$(/usr/bin/python3 bench/report.py --header-hash) || die "cannot hash include/dpidx/"
 commit=$(git -C "$root" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 [ $dirty = false ] ||
