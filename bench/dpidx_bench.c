@@ -155,6 +155,9 @@ static void bench_counters(struct gb_state *st, const struct fixture *fx,
 	gb_set_counter(st, "swap_types", fx->swap_types, GB_COUNTER_AVG_THREADS);
 	gb_set_counter(st, "thp_share", fx->desc_kb ? (double)fx->desc_thp_kb / fx->desc_kb : 0,
 		       GB_COUNTER_AVG_THREADS);
+	gb_set_counter(st, "heap_thp_share",
+		       fx->heap_kb ? (double)fx->heap_thp_kb / fx->heap_kb : 0,
+		       GB_COUNTER_AVG_THREADS);
 	gb_set_counter(st, "setup_s", fx->setup_ns * 1e-9, GB_COUNTER_AVG_THREADS);
 }
 
@@ -648,12 +651,23 @@ static void bench_context(const char *mode, const char *shapes)
 		 "line read before each cold sample", bench.evict_bytes >> 20,
 		 bench.evict_bytes >> 12);
 	gb_add_custom_context("cold_evict_buffer", buf);
-	gb_add_custom_context("index_memory",
-		"descriptors of every subject from dpidx_vmemmap_alloc() (2 MiB-aligned, "
-		"MADV_HUGEPAGE, populated: vmemmap-like; thp_share counts those mappings only, "
-		"from /proc/self/smaps); index memory is each subject's own allocator, not "
-		"equalised: dpidx tables through dpidx_vmemmap_alloc(), the kernel trees' nodes "
-		"from the harness's kmem_cache (posix_memalign, heap pages), lfht from malloc.");
+	{
+		const char *t = getenv("GLIBC_TUNABLES");
+		bool thp_heap = t && strstr(t, "glibc.malloc.hugetlb=1");
+
+		gb_add_custom_context("index_memory", thp_heap ?
+			"all on transparent huge pages, as the kernel's slab and vmemmap sit on "
+			"its huge-page direct map: descriptors and dpidx's big tables from "
+			"dpidx_vmemmap_alloc() (2 MiB-aligned, MADV_HUGEPAGE, populated); every "
+			"other index node (kernel maple tree and xarray nodes from the harness's "
+			"kmem_cache, lfht nodes, dpidx's small allocations) from the malloc heap "
+			"with GLIBC_TUNABLES=glibc.malloc.hugetlb=1 (THP heap). Counters: "
+			"thp_share (descriptor mappings), heap_thp_share (the heap), from "
+			"/proc/self/smaps." :
+			"NOT equalised (GLIBC_TUNABLES=glibc.malloc.hugetlb=1 not set): "
+			"descriptors and dpidx's big tables on THP, heap-allocated index nodes "
+			"(the kernel trees', lfht's) on 4 KiB pages; see heap_thp_share.");
+	}
 	gb_add_custom_context("rcu_granularity",
 		"every subject runs inside the same caller's rcu_read_lock() (one per batch of "
 		"256 operations, one per 512-page window, one per cold fault); mtree_load() and "

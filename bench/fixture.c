@@ -334,14 +334,17 @@ static bool fx_overlaps(const struct fx_span *spans, unsigned long nr,
 /*
  * How much of the descriptors' mappings is on transparent huge pages (as
  * vmemmap is in the kernel): from /proc/self/smaps, the Rss and
- * AnonHugePages of the mappings that hold a descriptor array only.
+ * AnonHugePages of the mappings that hold a descriptor array only; and the
+ * same for the malloc heap, where the kernel trees', the hash table's and
+ * dpidx's small index nodes live (on THP with glibc.malloc.hugetlb=1, as
+ * bench/run.sh sets: slab memory sits on the kernel's huge-page direct map).
  */
 static void fx_thp(struct fixture *fx)
 {
 	struct fx_span *spans = calloc(fx->plan->nr_ranges + 1, sizeof(*spans));
 	unsigned long lo, hi, kb, r, nr = 0;
 	char line[256];
-	bool in = false;
+	bool in = false, heap = false;
 	FILE *f;
 
 	if (!spans)
@@ -356,12 +359,16 @@ static void fx_thp(struct fixture *fx)
 	qsort(spans, nr, sizeof(*spans), fx_span_cmp);
 	f = fopen("/proc/self/smaps", "r");
 	while (f && fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' '))
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
 			in = fx_overlaps(spans, nr, lo, hi);
-		else if (in && sscanf(line, "Rss: %lu kB", &kb) == 1)
-			fx->desc_kb += kb;
-		else if (in && sscanf(line, "AnonHugePages: %lu kB", &kb) == 1)
-			fx->desc_thp_kb += kb;
+			heap = strstr(line, "[heap]") != NULL;
+		} else if (sscanf(line, "Rss: %lu kB", &kb) == 1) {
+			fx->desc_kb += in ? kb : 0;
+			fx->heap_kb += heap ? kb : 0;
+		} else if (sscanf(line, "AnonHugePages: %lu kB", &kb) == 1) {
+			fx->desc_thp_kb += in ? kb : 0;
+			fx->heap_thp_kb += heap ? kb : 0;
+		}
 	}
 	if (f)
 		fclose(f);

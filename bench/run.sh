@@ -127,7 +127,11 @@ commit=$(git -C "$root" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 	echo "bench/run.sh: the tree has uncommitted changes: this run will not count for the verdict"
 echo "bench/run.sh: $n benchmarks x $reps interleaved repetitions, $( [ $full = 1 ] && echo full || echo default) run -> $json"
 log=$build/bench-last.log
+# Index memory on equal footing: every subject's index nodes on THP (the
+# malloc heap too, where the kernel trees' nodes live), as slab memory sits
+# on the kernel's huge-page direct map.
 # shellcheck disable=SC2086
+GLIBC_TUNABLES=glibc.malloc.hugetlb=1 \
 "$bin" $args --out="$json" --context=tree_dirty=$dirty \
 	--context=include_dpidx_sha256="$hash" --context=tree_commit="$commit" \
 	$extra 2>&1 | tee "$log" |

@@ -99,6 +99,7 @@ struct fixture {
 	unsigned int swap_types;	/* swap types the family's PTEs consume */
 	unsigned long setup_ns;
 	unsigned long desc_kb, desc_thp_kb;	/* mappings holding descriptors */
+	unsigned long heap_kb, heap_thp_kb;	/* the malloc heap (index nodes) */
 };
 
 /* Build the fixture of @family for @plan; NULL with a message on failure. */
