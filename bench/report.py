@@ -124,7 +124,7 @@ def table(res, op, pattern, mode, shapes, subjects, threads=1):
             if lim and s != LIMIT:
                 r.append(f"{med(v) / med(lim):.2f}×pfn")
             if v6 and s != V6:
-                r.append(f"{med(v) / med(v6):.2f}×mt")
+                r.append(f"{med(v) / med(v6):.2f}×v6")
             if r:
                 c += " (" + ", ".join(r) + ")"
             cells.append(c)
