@@ -48,6 +48,7 @@
 
 #include "gbench_c.h"
 #include "subjects.h"
+#include "perfcounters.h"
 #include "bench_version.h"
 
 #define BATCH		256UL
@@ -588,7 +589,8 @@ static const char *bench_perf_counters(void)
 		return "unavailable (perf_event_open failed: no PMU in this VM?); "
 		       "use bench/callgrind.py for instruction and cache-miss counts";
 	close((int)fd);
-	return "available (not used by this program; try perf stat)";
+	return "available: cycles, instructions, L1d/LLC/dTLB misses per item as "
+	       "user counters (bench/perfcounters.h)";
 }
 
 static unsigned long bench_llc_bytes(void);
@@ -1018,6 +1020,7 @@ int main(int argc, char **argv)
 	}
 
 	gb_initialize(&argc, argv);
+	pc_gb_install();	/* hardware counters per item, where the CPU has them */
 	if (gb_report_unrecognized_arguments(argc, argv))
 		return 2;
 

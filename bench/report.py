@@ -34,6 +34,9 @@ import subprocess
 import statistics
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import palette  # noqa: E402  one colour per subject, shared with sys_report.py
+
 BASELINES = ["pfn", "lfht", "v6", "v6rcu", "xa"]
 LIMIT, V6 = "pfn", "v6"
 SHAPE_ORDER = ["nouveau-64", "nouveau-1k", "nouveau-8k", "nouveau-64k",
@@ -390,7 +393,7 @@ def plot(res, shapes, subjects, counters, outdir, stem):
                         xs.append(counters[k].get("ranges", 0))
                         ys.append(med(res[k]))
                 if xs:
-                    ax.plot(xs, ys, marker="o", label=s,
+                    ax.plot(xs, ys, marker="o", label=s, color=palette.color(s),
                             linestyle="--" if s in BASELINES else "-")
             ax.set_xscale("log")
             ax.set_yscale("log")
@@ -421,7 +424,7 @@ def plot(res, shapes, subjects, counters, outdir, stem):
                     lo.append(med(v) - min(v))
                     hi.append(max(v) - med(v))
             if xs:
-                ax.bar(xs, ys, width, yerr=[lo, hi], label=s,
+                ax.bar(xs, ys, width, yerr=[lo, hi], label=s, color=palette.color(s),
                        hatch="//" if s in BASELINES else None)
         ax.set_xticks([j + 0.4 - width / 2 for j in range(len(shapes))])
         ax.set_xticklabels(shapes, rotation=30, ha="right", fontsize=8)
@@ -766,6 +769,9 @@ def main():
         md.append("## Plots\n")
         for p in plots:
             md.append(f"![{p}]({p})\n")
+    # System behaviour (dpidx-sys): bench/sys_report.py's tables and plots.
+    import sys_report
+    md.append(sys_report.section(resdir, lookup=latest))
     md.append("## Deterministic counts (valgrind)\n")
     md.append(instructions_section(resdir, ctx))
     md.append("## Runs\n")

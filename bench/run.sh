@@ -7,12 +7,15 @@
 # and name the fastest encoding on the fault path.
 #
 # usage: bench/run.sh [--full] [--shapes=a,b,...] [--no-install] [--no-kernel]
-#                     [--compare=OLD.json] [-- extra Google Benchmark flags]
+#                     [--no-sys] [--compare=OLD.json] [-- extra Google Benchmark flags]
 #   --full        all shapes, 4x the keys, 15 repetitions, longer runs
 #   --shapes=     a subset (dpidx-bench --list-shapes), or custom:<R>x<P>
 #   --no-install  never call apt-get (fail with a one-line message instead)
 #   --no-kernel   skip the kernel maple tree / xarray baselines on purpose
 #   --compare=    also compare against an earlier run with compare.py
+#   --no-sys      skip dpidx-sys (system behaviour: scaling, update, memory,
+#                 backing, NUMA; ~1 minute by default, --full much longer),
+#                 whose JSON goes to results/sys/<same name>.json
 # Environment: DPIDX_LINUX_SOURCE, the linux-source tarball (default
 # /usr/src/linux-source-6.12.tar.xz).
 #
@@ -35,16 +38,17 @@ die() {
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-full=0 install=1 kernel=1 shapes="" compare="" extra=""
+full=0 install=1 kernel=1 shapes="" compare="" extra="" sysb=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	--full) full=1 ;;
 	--no-install) install=0 ;;
 	--no-kernel) kernel=0 ;;
+	--no-sys) sysb=0 ;;
 	--shapes=*) shapes=${1#--shapes=} ;;
 	--compare=*) compare=${1#--compare=} ;;
 	--) shift; extra="$*"; break ;;
-	-h|--help) sed -n '3,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown option '$1' (see bench/run.sh --help)" ;;
 	esac
 	shift
@@ -86,7 +90,7 @@ fi
 meson configure "$build" -Dbench=true -Dbuildtype=release "$src_opt" >/dev/null &&
 	meson configure "$build" -Doptimization=2 -Db_ndebug=true >/dev/null ||
 	die "meson configure failed (see $build/meson-logs)"
-ninja -C "$build" -j2 bench/dpidx-bench bench/dpidx-instr >/dev/null ||
+ninja -C "$build" -j2 bench/dpidx-bench bench/dpidx-instr bench/dpidx-sys >/dev/null ||
 	die "build failed: ninja -C $build shows why"
 bin=$build/bench/dpidx-bench
 [ $kernel = 1 ] ||
@@ -139,6 +143,16 @@ GLIBC_TUNABLES=glibc.malloc.hugetlb=1 \
 [ -s "$json" ] || die "no results written; see $log"
 grep -q '"error_occurred": true' "$json" &&
 	echo "bench/run.sh: some benchmarks reported errors (see $log)"
+
+# ---- 3b. system behaviour (bench/sys_bench.c) ----------------------------------
+if [ $sysb = 1 ]; then
+	mkdir -p results/sys
+	sysjson=results/sys/$(basename "$json")
+	echo "bench/run.sh: system behaviour ($( [ $full = 1 ] && echo full || echo default)) -> $sysjson"
+	"$build/bench/dpidx-sys" $( [ $full = 1 ] && echo --full) --out="$sysjson" \
+		>"$build/sys-last.log" 2>&1 || die "dpidx-sys failed; see $build/sys-last.log"
+	grep -v '^  ' "$build/sys-last.log" || true
+fi
 
 # ---- 4. report ---------------------------------------------------------------
 if [ -n "$compare" ]; then

@@ -217,14 +217,50 @@ void gb_repetitions(struct gb_bench *b, int n)
 	B(b)->Repetitions(n);
 }
 
-bool gb_keep_running(struct gb_state *st)
+static gb_fn_hook gb_hook_begin, gb_hook_end;
+
+void gb_set_loop_hooks(gb_fn_hook begin, gb_fn_hook end)
+{
+	gb_hook_begin = begin;
+	gb_hook_end = end;
+}
+
+// iterations() is 0 only before the loop's first call; false comes once.
+static bool gb_hooked(struct gb_state *st, bool (*run)(struct gb_state *, int64_t),
+		      int64_t n)
+{
+	bool more;
+
+	if (gb_hook_begin && S(st)->iterations() == 0)
+		gb_hook_begin(st);
+	more = run(st, n);
+	if (!more && gb_hook_end)
+		gb_hook_end(st);
+	return more;
+}
+
+static bool gb_run_one(struct gb_state *st, int64_t)
 {
 	return S(st)->KeepRunning();
 }
 
-bool gb_keep_running_batch(struct gb_state *st, int64_t n)
+static bool gb_run_batch(struct gb_state *st, int64_t n)
 {
 	return S(st)->KeepRunningBatch(n);
+}
+
+bool gb_keep_running(struct gb_state *st)
+{
+	if (!gb_hook_begin && !gb_hook_end)
+		return S(st)->KeepRunning();
+	return gb_hooked(st, gb_run_one, 1);
+}
+
+bool gb_keep_running_batch(struct gb_state *st, int64_t n)
+{
+	if (!gb_hook_begin && !gb_hook_end)
+		return S(st)->KeepRunningBatch(n);
+	return gb_hooked(st, gb_run_batch, n);
 }
 
 void gb_pause_timing(struct gb_state *st)

@@ -101,6 +101,15 @@ void gb_min_time(struct gb_bench *b, double seconds);
 void gb_iterations(struct gb_bench *b, int64_t n);
 void gb_repetitions(struct gb_bench *b, int n);
 
+/*
+ * Loop hooks: @begin runs on a benchmark thread just before its first
+ * gb_keep_running*() call, @end just after the call that returns false,
+ * both on that thread (e.g. to start and read hardware counters around the
+ * loop, bench/perfcounters.h).  NULL: none.  Set before gb_run_specified().
+ */
+typedef void (*gb_fn_hook)(struct gb_state *st);
+void gb_set_loop_hooks(gb_fn_hook begin, gb_fn_hook end);
+
 /* ---- inside a benchmark ------------------------------------------------ */
 
 bool gb_keep_running(struct gb_state *st);

@@ -77,6 +77,25 @@ struct kb_mtree *kb_mtree_create(void)
 	return t;
 }
 
+/* v6's tree: it hands out the ranges itself (MT_FLAGS_ALLOC_RANGE), in RCU mode. */
+struct kb_mtree *kb_mtree_create_alloc(void)
+{
+	struct kb_mtree *t;
+
+	pthread_once(&kb_mtree_once, kb_mtree_init_once);
+	t = malloc(sizeof(*t));
+	if (!t)
+		return NULL;
+	mt_init_flags(&t->mt, MT_FLAGS_ALLOC_RANGE | MT_FLAGS_USE_RCU);
+	return t;
+}
+
+int kb_mtree_alloc_range(struct kb_mtree *t, unsigned long *first, void *entry,
+			 unsigned long size, unsigned long min, unsigned long max)
+{
+	return mtree_alloc_range(&t->mt, first, entry, size, min, max, GFP_KERNEL);
+}
+
 int kb_mtree_store_range(struct kb_mtree *t, unsigned long first,
 			 unsigned long last, void *entry)
 {

@@ -46,6 +46,15 @@ struct kb_xa;
 
 /* Return: a new empty tree, or NULL when out of memory. */
 struct kb_mtree *kb_mtree_create(void);
+/* A tree with MT_FLAGS_ALLOC_RANGE | MT_FLAGS_USE_RCU, as v6's offset tree. */
+struct kb_mtree *kb_mtree_create_alloc(void);
+/*
+ * mtree_alloc_range() on such a tree: the lowest free @size indices in
+ * [@min, @max] get @entry; the first one is returned in @first.
+ * Return: 0, -EBUSY (no room), -EINVAL or -ENOMEM.
+ */
+int kb_mtree_alloc_range(struct kb_mtree *mt, unsigned long *first, void *entry,
+			 unsigned long size, unsigned long min, unsigned long max);
 /* mtree_store_range(): Return: 0, -EINVAL or -ENOMEM. */
 int kb_mtree_store_range(struct kb_mtree *mt, unsigned long first,
 			 unsigned long last, void *entry);

@@ -306,10 +306,26 @@ static inline void dpidx_read_unlock(void)
 	rcu_read_unlock();
 }
 
+/*
+ * DPIDX_GP_HOOK (benchmarks only: bench/sys_bench.c defines it and the two
+ * functions): called around every grace-period wait, so a benchmark can
+ * split an update's cost into the part that unpublishes and the part that
+ * waits for readers.  Off by default: no cost, no symbol.
+ */
+#ifdef DPIDX_GP_HOOK
+void dpidx_gp_hook_begin(void);
+void dpidx_gp_hook_end(void);
+#else
+#define dpidx_gp_hook_begin()	do { } while (0)
+#define dpidx_gp_hook_end()	do { } while (0)
+#endif
+
 /* Must not be called inside a read-side section. */
 static inline void dpidx_synchronize_rcu(void)
 {
+	dpidx_gp_hook_begin();
 	synchronize_rcu();
+	dpidx_gp_hook_end();
 	dpidx_tsan_grace_period_done();
 }
 

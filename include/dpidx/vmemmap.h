@@ -17,6 +17,12 @@
  *              powers of two from 64 B), per NUMA node; freed arrays go back
  *              to their class's free list, blocks are never returned.
  *
+ * The kernel's kvzalloc() falls back to vmalloc (4 KiB pages) for big
+ * arrays.  A program that wants to measure that sets dpidx_vmm.small_pages
+ * before its first allocation (bench/sys_bench.c --desc-backing=4k): the
+ * > 512 KiB mappings then get MADV_NOHUGEPAGE instead of MADV_HUGEPAGE.
+ * The default (false) is the vmemmap model above.
+ *
  * Every allocation is zeroed and written (populated, not the zero page).
  * Memory is committed before it is used, so a map bigger than the machine
  * (or the caller's memory cgroup, or RLIMIT_AS) fails with NULL -> -ENOMEM
@@ -65,6 +71,7 @@ struct dpidx_vmm_class {
 struct dpidx_vmm {
 	pthread_mutex_t lock;
 	unsigned long outstanding;	/* bytes handed out, not yet freed */
+	bool small_pages;		/* big mappings on 4 KiB pages (see above) */
 	struct dpidx_vmm_class cls[DPIDX_VMM_NODES][DPIDX_VMM_CLASSES];
 };
 
@@ -188,8 +195,11 @@ static inline bool dpidx_vmm_room(size_t bytes)
 				 bytes <= avail - DPIDX_VMM_RESERVE);
 }
 
-/* 2 MiB-aligned anonymous mapping: over-map by 2 MiB and trim both ends. */
-static inline void *dpidx_huge_mmap(size_t bytes, int nid)
+/*
+ * 2 MiB-aligned anonymous mapping: over-map by 2 MiB and trim both ends.
+ * @big: one array of its own (kvzalloc's vmalloc case), not an arena block.
+ */
+static inline void *dpidx_huge_mmap(size_t bytes, int nid, bool big)
 {
 	size_t span = bytes + DPIDX_HUGE_SIZE;
 	uintptr_t raw, start;
@@ -209,7 +219,9 @@ static inline void *dpidx_huge_mmap(size_t bytes, int nid)
 	if (raw + span > start + bytes)
 		munmap((void *)(start + bytes), raw + span - start - bytes);
 	p = (void *)start;
-	(void)madvise(p, bytes, MADV_HUGEPAGE);	/* advisory: THP may be off */
+	/* Advisory: THP may be off.  Only the big mappings follow small_pages. */
+	(void)madvise(p, bytes, big && dpidx_vmm.small_pages ?
+		      MADV_NOHUGEPAGE : MADV_HUGEPAGE);
 	if (nid >= 0 && dpidx_numa_usable())
 		numa_tonode_memory(p, bytes, nid);	/* before the first touch */
 	/*
@@ -256,7 +268,7 @@ static inline void *dpidx_vmm_carve(struct dpidx_vmm_class *c, size_t bytes, int
 		return p;
 	}
 	if (c->next == c->end) {
-		c->next = (char *)dpidx_huge_mmap(DPIDX_HUGE_SIZE, nid);
+		c->next = (char *)dpidx_huge_mmap(DPIDX_HUGE_SIZE, nid, false);
 		if (!c->next) {
 			c->end = NULL;
 			return NULL;
@@ -274,7 +286,7 @@ static inline void *dpidx_vmemmap_alloc_bytes(size_t bytes, int nid)
 	void *p;
 
 	if (bytes > (1UL << DPIDX_VMM_MAX_SHIFT))
-		p = dpidx_huge_mmap(bytes, nid);
+		p = dpidx_huge_mmap(bytes, nid, true);
 	else {
 		c = &dpidx_vmm.cls[dpidx_vmm_node(nid)][dpidx_vmm_class_of(bytes)];
 		pthread_mutex_lock(&dpidx_vmm.lock);
