@@ -14,12 +14,14 @@ FIXED = {
     "maple": "#2ca02c",
     "tag": "#d62728",
     "direct": "#9467bd",
-    "mtree": "#ff7f0e",    # v6: the kernel's maple tree
+    "mtree": "#ff7f0e",    # the kernel's maple tree (dpidx-sys)
+    "v6": "#ff7f0e",       # v6: the kernel's maple tree as the series declares it
+    "v6rcu": "#e377c2",    # v6 + RCU
     "xa": "#8c564b",
     "lfht": "#7f7f7f",
 }
-SPARE = ["#17becf", "#bcbd22", "#e377c2", "#393b79", "#637939", "#843c39"]
-BASELINES = {"pfn", "mtree", "xa", "lfht"}
+SPARE = ["#17becf", "#bcbd22", "#393b79", "#637939", "#843c39"]
+BASELINES = {"pfn", "mtree", "v6", "v6rcu", "xa", "lfht"}
 
 
 def color(subject):

@@ -6,6 +6,8 @@
 // benchmark::Benchmark *: the casts below are the whole adaptation.
 
 #include <benchmark/benchmark.h>
+#include <fstream>
+#include <memory>
 #include <string>
 
 #include "gbench_c.h"
@@ -20,7 +22,81 @@ static benchmark::internal::Benchmark *B(struct gb_bench *b)
 	return reinterpret_cast<benchmark::internal::Benchmark *>(b);
 }
 
+// Several RunSpecifiedBenchmarks() passes into one console and one JSON
+// file: the context is reported once, each pass's runs are appended, and
+// the JSON is closed by gb_output_close() only.  Google Benchmark's own
+// --benchmark_out reopens (truncates) its file on every pass.
+class TeeReporter : public benchmark::BenchmarkReporter {
+public:
+	TeeReporter(const std::string &path)
+		: console_(benchmark::ConsoleReporter::OO_None)
+	{
+		if (!path.empty()) {
+			file_.open(path);
+			json_.reset(new benchmark::JSONReporter());
+			json_->SetOutputStream(&file_);
+			json_->SetErrorStream(&file_);
+		}
+	}
+	bool ok() const { return !json_ || file_.is_open(); }
+	bool ReportContext(const Context &c) override
+	{
+		if (started_)
+			return true;
+		started_ = true;
+		bool r = console_.ReportContext(c);
+		return (!json_ || json_->ReportContext(c)) && r;
+	}
+	void ReportRuns(const std::vector<Run> &runs) override
+	{
+		console_.ReportRuns(runs);
+		if (json_)
+			json_->ReportRuns(runs);
+	}
+	void Finalize() override {}
+	void Close()
+	{
+		console_.Finalize();
+		if (json_) {
+			json_->Finalize();
+			file_.close();
+		}
+	}
+
+private:
+	benchmark::ConsoleReporter console_;
+	std::unique_ptr<benchmark::JSONReporter> json_;
+	std::ofstream file_;
+	bool started_ = false;
+};
+
+static std::unique_ptr<TeeReporter> tee;
+
 extern "C" {
+
+int gb_output_open(const char *json_path)
+{
+	tee.reset(new TeeReporter(json_path ? json_path : ""));
+	return tee->ok() ? 0 : -1;
+}
+
+uint64_t gb_run_pass(void)
+{
+	return tee ? benchmark::RunSpecifiedBenchmarks(tee.get()) :
+		     benchmark::RunSpecifiedBenchmarks();
+}
+
+void gb_output_close(void)
+{
+	if (tee)
+		tee->Close();
+	tee.reset();
+}
+
+void gb_clear_registered(void)
+{
+	benchmark::ClearRegisteredBenchmarks();
+}
 
 void gb_initialize(int *argc, char **argv)
 {
