@@ -19,9 +19,7 @@
 #include "compat.h"
 #include "types.h"
 #include "pte.h"
-#include "flat.h"
-#include "maple.h"
-#include "tag.h"
+#include "encodings.h"
 
 #if !defined(DPIDX_ENCODING_FLAT) && !defined(DPIDX_ENCODING_MAPLE) && \
 	!defined(DPIDX_ENCODING_TAG)
