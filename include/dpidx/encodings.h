@@ -22,10 +22,12 @@
 #include "flat.h"
 #include "maple.h"
 #include "tag.h"
+#include "direct.h"
 
 #define DPIDX_FOR_EACH_ENCODING(X)						\
 	X(flat, FLAT)								\
 	X(maple, MAPLE)								\
-	X(tag, TAG)
+	X(tag, TAG)								\
+	X(direct, DIRECT)
 
 #endif /* DPIDX_ENCODINGS_H */
