@@ -43,8 +43,9 @@
  *     huge page reads as the (huge) zero page.  The first read of a hole
  *     costs a minor fault that maps the zero page; never a SIGSEGV.
  *   kernel: the region is vmap()ed read-only onto the shared zero page at
- *     init; populating a block replaces its PTEs with fresh pages
- *     (apply_to_existing_page_range(), then a TLB flush on every CPU),
+ *     init; populating a block replaces its PTEs with an order-9 allocation
+ *     of the node (lookup_address() + set_pte(), x86; then a TLB flush on
+ *     every CPU: init_mm and flush_tlb_kernel_range() are not exported),
  *     depopulating puts the zero page back before the pages are freed.
  * Indices at or past @s->nr_offsets, values without the tag or with bits
  * above the payload all fail the one bounds compare (tag flipped, they come
@@ -119,6 +120,9 @@
 #include "tag.h"
 
 #ifdef __KERNEL__
+#ifndef CONFIG_X86
+#error "direct.h: the module's region code uses x86's lookup_address()"
+#endif
 #include <linux/vmalloc.h>
 #include <linux/smp.h>
 #include <asm/tlbflush.h>
@@ -135,7 +139,7 @@
 #define DPIDX_DIRECT_BLOCK_PAGES	(DPIDX_DIRECT_BLOCK_BYTES / sizeof(struct dpidx_page))
 #define DPIDX_DIRECT_UNITS_PER_BLOCK	(DPIDX_DIRECT_BLOCK_PAGES / DPIDX_DIRECT_UNIT_PAGES)
 /* Ranges init(max_pages) guarantees room for (fewer when max_pages is smaller). */
-#define DPIDX_DIRECT_MAX_RANGES		65536UL
+#define DPIDX_DIRECT_MAX_RANGES		4096UL
 /* 2 * max + 64 * MAX_RANGES indices must fit the payload. */
 #define DPIDX_DIRECT_MAX_PAGES		((DPIDX_DIRECT_NR_OFFSETS - \
 					  DPIDX_DIRECT_UNIT_PAGES * DPIDX_DIRECT_MAX_RANGES) / 2)
@@ -262,20 +266,26 @@ static inline void dpidx_direct_region_release(struct dpidx_direct *s, unsigned 
 	vunmap(s->region);
 }
 
-struct dpidx_direct_pte_args {
-	struct page *pages;		/* an order-9 block, or NULL: the zero page */
-	unsigned long start;
-};
-
-static inline int dpidx_direct_set_pte(pte_t *pte, unsigned long addr, void *data)
+/*
+ * Point the 512 PTEs of block @blk at @pages (an order-9 allocation) or,
+ * when NULL, back at the zero page, read-only.  init_mm and the generic
+ * page-table walkers are not exported to modules: lookup_address() (x86)
+ * finds each PTE vmap() created, so nothing is allocated here.
+ */
+static inline int dpidx_direct_set_ptes(struct dpidx_direct *s, unsigned long blk,
+					struct page *pages)
 {
-	struct dpidx_direct_pte_args *a = data;
+	unsigned long addr = (unsigned long)dpidx_direct_block_addr(s, blk), i;
+	unsigned int level;
+	pte_t *pte;
 
-	if (a->pages)
-		set_pte_at(&init_mm, addr, pte,
-			   mk_pte(a->pages + ((addr - a->start) >> PAGE_SHIFT), PAGE_KERNEL));
-	else
-		set_pte_at(&init_mm, addr, pte, mk_pte(ZERO_PAGE(0), PAGE_KERNEL_RO));
+	for (i = 0; i < DPIDX_DIRECT_BLOCK_BYTES >> PAGE_SHIFT; i++) {
+		pte = lookup_address(addr + (i << PAGE_SHIFT), &level);
+		if (WARN_ON_ONCE(!pte || level != PG_LEVEL_4K))
+			return -EFAULT;
+		set_pte(pte, pages ? mk_pte(pages + i, PAGE_KERNEL) :
+				     mk_pte(ZERO_PAGE(0), PAGE_KERNEL_RO));
+	}
 	return 0;
 }
 
@@ -293,19 +303,18 @@ static inline void dpidx_direct_flush_tlb(void)
 static inline int dpidx_direct_block_populate(struct dpidx_direct *s, unsigned long blk,
 					      int nid)
 {
-	struct dpidx_direct_pte_args a;
+	struct page *pages;
 	int err;
 
-	a.start = (unsigned long)dpidx_direct_block_addr(s, blk);
-	a.pages = alloc_pages_node(nid, GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN,
-				   get_order(DPIDX_DIRECT_BLOCK_BYTES));
-	if (!a.pages)
+	pages = alloc_pages_node(nid, GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN,
+				 get_order(DPIDX_DIRECT_BLOCK_BYTES));
+	if (!pages)
 		return -ENOMEM;
-	/* The PTEs exist (vmap() made them): nothing is allocated here. */
-	err = apply_to_existing_page_range(&init_mm, a.start, DPIDX_DIRECT_BLOCK_BYTES,
-					   dpidx_direct_set_pte, &a);
+	err = dpidx_direct_set_ptes(s, blk, pages);
 	if (err) {
-		__free_pages(a.pages, get_order(DPIDX_DIRECT_BLOCK_BYTES));
+		dpidx_direct_set_ptes(s, blk, NULL);
+		dpidx_direct_flush_tlb();
+		__free_pages(pages, get_order(DPIDX_DIRECT_BLOCK_BYTES));
 		return err;
 	}
 	/* No CPU may keep the zero page's translation for the new block. */
@@ -315,13 +324,10 @@ static inline int dpidx_direct_block_populate(struct dpidx_direct *s, unsigned l
 
 static inline void dpidx_direct_block_depopulate(struct dpidx_direct *s, unsigned long blk)
 {
-	struct dpidx_direct_pte_args a = {
-		.start = (unsigned long)dpidx_direct_block_addr(s, blk),
-	};
-	struct page *pages = vmalloc_to_page((void *)a.start);
+	struct page *pages = vmalloc_to_page(dpidx_direct_block_addr(s, blk));
 
-	apply_to_existing_page_range(&init_mm, a.start, DPIDX_DIRECT_BLOCK_BYTES,
-				     dpidx_direct_set_pte, &a);
+	dpidx_direct_set_ptes(s, blk, NULL);
+	/* Nobody may reach the pages through a stale translation once freed. */
 	dpidx_direct_flush_tlb();
 	__free_pages(pages, get_order(DPIDX_DIRECT_BLOCK_BYTES));
 }
