@@ -184,6 +184,11 @@ struct dpidx_direct {
  * The back-pointer, loaded with acquire: a reader that sees it sees the
  * descriptor map zeroed and the pgmap's base (stored before, with release).
  */
+/*
+ * Acquire on the bound pairs with init's release of it (the region is set
+ * first); acquire on a back-pointer pairs with map's release of it (the
+ * descriptor is zeroed and the pgmap's base set first).
+ */
 #ifdef __KERNEL__
 #define dpidx_direct_load_bound(p)	smp_load_acquire(p)
 #ifndef dpidx_page_range_raw_acquire
