@@ -22,7 +22,7 @@
  *   test_direct [--seed N]
  */
 #define DPIDX_DEBUG_HOOKS
-#include <signal.h>
+#include <sys/mman.h>
 #include "common.h"
 #include <dpidx/dpidx.h>
 
@@ -80,6 +80,20 @@ static void map_ok(struct dpidx_direct *s, struct dpidx_pgmap *p, unsigned long 
 		CHECK(p->base % DPIDX_PMD_PAGES == 0, "base %#lx of %lu pages", p->base, nr);
 }
 
+/* Pages of block @blk resident (mincore), out of 512. */
+static unsigned long resident(struct dpidx_direct *s, unsigned long blk)
+{
+	static unsigned char vec[DPIDX_DIRECT_BLOCK_BYTES / 4096];
+	unsigned long i, n = 0;
+
+	if (mincore((char *)s->region + blk * DPIDX_DIRECT_BLOCK_BYTES,
+		    DPIDX_DIRECT_BLOCK_BYTES, vec))
+		return ~0UL;
+	for (i = 0; i < sizeof(vec); i++)
+		n += vec[i] & 1;
+	return n;
+}
+
 static void test_holes_and_edges(void)
 {
 	struct dpidx_direct s;
@@ -133,6 +147,8 @@ static void test_packing(void)
 		map_ok(&s, &p[i], 512, -1);
 	CHECK_EQ(s.nr_populated, 1);
 	CHECK_EQ(s.blocks[0].ranges, 64);
+	CHECK_EQ(resident(&s, 0), 512);		/* populated, all of it */
+	CHECK_EQ(resident(&s, 5), 0);		/* never touched */
 	for (i = 0; i < 64; i++)
 		CHECK(idx_of(&p[i]) / BLOCK == 0, "chunk %lu outside block 0", i);
 	map_ok(&s, &p[64], 512, -1);
@@ -166,6 +182,7 @@ static void test_packing(void)
 	CHECK_EQ(s.blocks[0].ranges, 1);
 	CHECK_EQ(dpidx_direct_unmap(&s, &p[0]), 0);
 	CHECK_EQ(s.blocks[0].ranges, 0);
+	CHECK_EQ(resident(&s, 0), 0);		/* depopulated: memory given back */
 	for (i = 0; i < BLOCK; i += 97)
 		CHECK(!s.region[i].pgmap && !s.region[i].flags && !s.region[i].refcount,
 		      "depopulated descriptor %lu not zero", i);

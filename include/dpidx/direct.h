@@ -373,6 +373,12 @@ static inline int dpidx_direct_block_populate(struct dpidx_direct *s, unsigned l
 		else
 			(void)mbind(p, DPIDX_DIRECT_BLOCK_BYTES, MPOL_DEFAULT, NULL, 0, 0);
 	}
+	/*
+	 * Readers of holes may have mapped the huge zero page here; a write
+	 * fault on it splits it into 4 KiB pages.  Dropping it first lets
+	 * the populate fault allocate a whole huge page.
+	 */
+	(void)madvise(p, DPIDX_DIRECT_BLOCK_BYTES, MADV_DONTNEED);
 	if (madvise(p, DPIDX_DIRECT_BLOCK_BYTES, MADV_POPULATE_WRITE)) {
 		(void)madvise(p, DPIDX_DIRECT_BLOCK_BYTES, MADV_DONTNEED);
 		return -ENOMEM;
@@ -501,9 +507,17 @@ static inline unsigned long dpidx_direct_swp_pte_offset(uint64_t pte)
 static inline struct dpidx_page *dpidx_direct_swp_pte_to_page(struct dpidx_direct *s,
 							      uint64_t pte)
 {
-	if (unlikely(!dpidx_direct_swp_pte_is_device_private(pte)))
+	if (unlikely(!dpidx_pte_is_swap(pte) ||
+		     dpidx_swp_pte_type(pte) - DPIDX_TAG_TYPE_FIRST >= DPIDX_NR_KINDS))
 		return NULL;
-	return dpidx_direct_offset_to_page(s, dpidx_direct_swp_pte_offset(pte));
+	/*
+	 * As in tag: no separate tag test.  With a migration entry's A/D bits
+	 * dropped, an offset without the tag or with bits between the A/D
+	 * bits and the tag flips to an index >= 2^SWP_PFN_BITS, which the
+	 * bound compare of dpidx_direct_offset_to_page() rejects.
+	 */
+	return dpidx_direct_offset_to_page(s, (unsigned long)dpidx_swp_pte_raw_offset(pte) &
+					   ~DPIDX_TAG_SWP_MIG_AD_MASK);
 }
 
 /* ---- writer side --------------------------------------------------------- */
