@@ -144,8 +144,8 @@
 #define DPIDX_DIRECT_MAX_PAGES		((DPIDX_DIRECT_NR_OFFSETS - \
 					  DPIDX_DIRECT_UNIT_PAGES * DPIDX_DIRECT_MAX_RANGES) / 2)
 
-dpidx_static_assert(DPIDX_DIRECT_PAYLOAD_BITS == DPIDX_SWP_PFN_BITS,
-		    "direct's payload is tag's: below SWP_PFN_BITS");
+dpidx_static_assert(DPIDX_DIRECT_PAYLOAD_BITS == DPIDX_SWP_PAYLOAD_BITS,
+		    "direct's payload is tag's: the 4-level SWP_PFN_BITS, both modes");
 dpidx_static_assert(DPIDX_DIRECT_UNIT_PAGES * 8 % DPIDX_PMD_PAGES == 0 &&
 		    DPIDX_DIRECT_BLOCK_PAGES % DPIDX_PMD_PAGES == 0,
 		    "8 units are a PMD folio; blocks hold whole folios");
@@ -337,17 +337,38 @@ static inline void dpidx_direct_block_depopulate(struct dpidx_direct *s, unsigne
 	__free_pages(pages, get_order(DPIDX_DIRECT_BLOCK_BYTES));
 }
 
+/* The page allocator itself fails cleanly (__GFP_NOWARN, no OOM kill). */
+static inline bool dpidx_direct_room(unsigned long nr)
+{
+	return true;
+}
+
 #else /* !__KERNEL__ */
 
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE	23
-#endif
-
+/*
+ * Virtual address space only: 2 MiB-aligned, read-write, MAP_NORESERVE (not
+ * committed: blocks are committed one by one when populated), MADV_HUGEPAGE,
+ * never touched.  Reads of it map the zero page.
+ */
 static inline int dpidx_direct_region_reserve(struct dpidx_direct *s, unsigned long bytes)
 {
-	/* 2 MiB-aligned, read-write, MAP_NORESERVE, MADV_HUGEPAGE; untouched. */
-	s->region = (struct dpidx_page *)dpidx_huge_mmap(bytes, -1);
-	return s->region ? 0 : -ENOMEM;
+	size_t span = bytes + DPIDX_DIRECT_BLOCK_BYTES;
+	uintptr_t raw, start;
+	void *p;
+
+	p = mmap(NULL, span, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return -ENOMEM;
+	raw = (uintptr_t)p;
+	start = (raw + DPIDX_DIRECT_BLOCK_BYTES - 1) & ~(DPIDX_DIRECT_BLOCK_BYTES - 1);
+	if (start > raw)
+		munmap(p, start - raw);
+	if (raw + span > start + bytes)
+		munmap((void *)(start + bytes), raw + span - start - bytes);
+	s->region = (struct dpidx_page *)start;
+	(void)madvise(s->region, bytes, MADV_HUGEPAGE);	/* advisory: THP may be off */
+	return 0;
 }
 
 static inline void dpidx_direct_region_release(struct dpidx_direct *s, unsigned long bytes)
@@ -356,9 +377,9 @@ static inline void dpidx_direct_region_release(struct dpidx_direct *s, unsigned 
 }
 
 /*
- * Back one block with memory on @nid: bind the policy, then fault it in
- * with MADV_POPULATE_WRITE, which fails with ENOMEM instead of calling the
- * OOM killer.  Zeroed: it was never touched, or MADV_DONTNEED'ed.
+ * Back one block with memory on @nid (dpidx_direct_room() said there is
+ * room): bind the policy, then fault it in with MADV_POPULATE_WRITE, whose failure is an error return, not the OOM
+ * killer.  Zeroed: it was never touched, or MADV_DONTNEED'ed.
  */
 static inline int dpidx_direct_block_populate(struct dpidx_direct *s, unsigned long blk,
 					      int nid)
@@ -391,6 +412,16 @@ static inline void dpidx_direct_block_depopulate(struct dpidx_direct *s, unsigne
 {
 	(void)madvise(dpidx_direct_block_addr(s, blk), DPIDX_DIRECT_BLOCK_BYTES,
 		      MADV_DONTNEED);
+}
+
+/*
+ * Can @nr more blocks be committed without the OOM killer stepping in?  The
+ * system's and the caller's memory cgroups' room, as for every descriptor
+ * allocation (vmemmap.h).
+ */
+static inline bool dpidx_direct_room(unsigned long nr)
+{
+	return dpidx_vmm_room(nr * DPIDX_DIRECT_BLOCK_BYTES);
 }
 
 #endif /* __KERNEL__ */
@@ -507,17 +538,10 @@ static inline unsigned long dpidx_direct_swp_pte_offset(uint64_t pte)
 static inline struct dpidx_page *dpidx_direct_swp_pte_to_page(struct dpidx_direct *s,
 							      uint64_t pte)
 {
-	if (unlikely(!dpidx_pte_is_swap(pte) ||
-		     dpidx_swp_pte_type(pte) - DPIDX_TAG_TYPE_FIRST >= DPIDX_NR_KINDS))
+	/* tag's exact test and decode, so tag's PTE rules hold unchanged. */
+	if (unlikely(!dpidx_tag_swp_pte_is_device_private(pte)))
 		return NULL;
-	/*
-	 * As in tag: no separate tag test.  With a migration entry's A/D bits
-	 * dropped, an offset without the tag or with bits between the A/D
-	 * bits and the tag flips to an index >= 2^SWP_PFN_BITS, which the
-	 * bound compare of dpidx_direct_offset_to_page() rejects.
-	 */
-	return dpidx_direct_offset_to_page(s, (unsigned long)dpidx_swp_pte_raw_offset(pte) &
-					   ~DPIDX_TAG_SWP_MIG_AD_MASK);
+	return dpidx_direct_offset_to_page(s, dpidx_tag_swp_pte_offset(pte));
 }
 
 /* ---- writer side --------------------------------------------------------- */
@@ -633,9 +657,13 @@ static inline void dpidx_direct_put_blocks(struct dpidx_direct *s, unsigned long
 static inline int dpidx_direct_get_blocks(struct dpidx_direct *s, unsigned long first,
 					  unsigned long last, int nid)
 {
-	unsigned long blk;
+	unsigned long blk, fresh = 0;
 	int err;
 
+	for (blk = first; blk <= last; blk++)
+		fresh += !s->blocks[blk].ranges;
+	if (fresh && !dpidx_direct_room(fresh))
+		return -ENOMEM;
 	for (blk = first; blk <= last; blk++) {
 		if (!s->blocks[blk].ranges) {
 			err = dpidx_direct_block_populate(s, blk, nid);
@@ -679,12 +707,16 @@ static inline int dpidx_direct_map(struct dpidx_direct *s, struct dpidx_pgmap *p
 	err = dpidx_pgmap_check_map(pgmap, nid);
 	if (err)
 		return err;
-	nr = pgmap->nr_pages;
+	/* One read of the caller's field: what map maps and unmap frees. */
+	nr = READ_ONCE(pgmap->nr_pages);
+	if (!nr)
+		return -EINVAL;
 	if (nr > s->max_pages)
 		return -ENOSPC;
 	err = dpidx_pgmap_claim(pgmap, s);
 	if (err)
 		return err;
+	pgmap->nr_mapped = nr;
 	dpidx_lock(&s->lock);
 	if (!s->nr_offsets) {
 		err = -EINVAL;
@@ -731,7 +763,7 @@ static inline unsigned long dpidx_direct_owned(struct dpidx_direct *s,
 {
 	unsigned long idx;
 
-	if (READ_ONCE(pgmap->space) != s || !s->nr_offsets)
+	if (!s->nr_offsets || !dpidx_pgmap_owned_by(pgmap, s))
 		return s->nr_offsets;
 	idx = pgmap->base ^ DPIDX_DIRECT_BIT;
 	if (idx >= s->nr_offsets || idx % DPIDX_DIRECT_UNIT_PAGES ||
@@ -794,7 +826,7 @@ static inline void dpidx_direct_release(struct dpidx_direct *s, unsigned long id
  * free and a block it was the last range on is depopulated.  The caller may
  * then free @pgmap.
  *
- * Context: may sleep (waits for a grace period); takes the space's lock;
+ * Context: may sleep (waits for a grace period, holding the space's lock);
  * must not be called inside an RCU read-side section.
  * Return: 0; -EINVAL for NULL; -ENOENT when @pgmap is not mapped in @s.
  */
@@ -812,10 +844,14 @@ static inline int dpidx_direct_unmap(struct dpidx_direct *s, struct dpidx_pgmap 
 	}
 	nr = dpidx_direct_unpublish(s, idx, pgmap);
 	dpidx_pgmap_retire(pgmap);
-	dpidx_unlock(&s->lock);
-
+	/*
+	 * The grace period under the lock: the offsets and blocks are then
+	 * released in the same critical section, so no other writer can take
+	 * the lock in between and starve this unmap (writers that retake a
+	 * contended mutex after a grace period lose it to spinning callers).
+	 * Readers never take the lock.
+	 */
 	dpidx_synchronize_rcu();	/* readers that found a descriptor are done */
-	dpidx_lock(&s->lock);
 	dpidx_direct_release(s, idx, nr);
 	dpidx_unlock(&s->lock);
 	dpidx_pgmap_unclaim(pgmap);
@@ -909,7 +945,7 @@ static inline int dpidx_direct_check(struct dpidx_direct *s)
 		for (; !err && u < end; u += DPIDX_DIV_ROUND_UP(n, up)) {
 			idx = u * up;
 			pgmap = dpidx_page_range(&s->region[idx]);
-			n = pgmap ? pgmap->nr_pages : 0;
+			n = pgmap ? pgmap->nr_mapped : 0;
 			if (!pgmap || READ_ONCE(pgmap->space) != s ||
 			    pgmap->base != (DPIDX_DIRECT_BIT | idx) ||
 			    pgmap->pages != &s->region[idx] || !n ||
