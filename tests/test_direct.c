@@ -258,6 +258,9 @@ static void test_costs(void)
 		{ 512, 512 },		/* nouveau: 512 x 2 MiB = 1 GiB */
 		{ 4, 65536 },		/* test_hmm: 256 MiB chunks */
 		{ 1, 262144 },		/* amdkfd: one 1 GiB range */
+		{ 8192, 512 },		/* nouveau: 8192 x 2 MiB = 16 GiB */
+		{ 64, 65536 },		/* test_hmm: 64 x 256 MiB = 16 GiB */
+		{ 1, 4194304 },		/* amdkfd / xe: one 16 GiB range */
 	};
 	struct dpidx_pgmap *p;
 	struct dpidx_direct s;
@@ -266,18 +269,21 @@ static void test_costs(void)
 	CHECK_EQ(dpidx_direct_init(&s, DPIDX_DIRECT_MAX_PAGES + 1), -EINVAL);
 	CHECK_EQ(dpidx_direct_init(&s, 0), -EINVAL);
 	for (k = 0; k < sizeof(shapes) / sizeof(shapes[0]); k++) {
+		unsigned long pages = shapes[k][0] * shapes[k][1], gibs = pages / gib;
+
 		p = calloc(shapes[k][0], sizeof(*p));
-		REQUIRE(p && dpidx_direct_init(&s, gib) == 0, "init");
+		REQUIRE(p && dpidx_direct_init(&s, pages) == 0, "init");
 		for (i = 0; i < shapes[k][0]; i++)
 			map_ok(&s, &p[i], shapes[k][1], -1);
 		bytes = dpidx_direct_index_bytes(&s);
-		printf("direct: %lu x %lu pages (1 GiB): index %lu bytes, %lu blocks "
-		       "populated, region VA %lu MiB (%lu B per page of max_pages)\n",
-		       shapes[k][0], shapes[k][1], bytes, s.nr_populated,
+		printf("direct: %lu x %lu pages (%lu GiB): index %lu bytes = %lu per GiB, "
+		       "%lu blocks populated, region VA %lu MiB (%lu B per page)\n",
+		       shapes[k][0], shapes[k][1], gibs, bytes, bytes / gibs, s.nr_populated,
 		       s.nr_offsets * sizeof(struct dpidx_page) >> 20,
-		       s.nr_offsets * sizeof(struct dpidx_page) / gib);
-		CHECK(bytes <= 10 * 1024, "index %lu bytes per GiB mapped", bytes);
-		CHECK_EQ(s.nr_populated, 8);	/* 16 MiB of descriptors, 2 MiB blocks */
+		       s.nr_offsets * sizeof(struct dpidx_page) / pages);
+		CHECK(bytes <= 10 * 1024 * gibs, "index %lu bytes for %lu GiB mapped", bytes, gibs);
+		/* 16 MiB of descriptors per GiB, in 2 MiB blocks: none wasted. */
+		CHECK_EQ(s.nr_populated, 8 * gibs);
 		CHECK_EQ(dpidx_direct_check(&s), 0);
 		dpidx_direct_destroy(&s);
 		free(p);
