@@ -86,8 +86,9 @@
  * min(max_pages, DPIDX_DIRECT_MAX_RANGES) indices, rounded up to a block:
  * room for max_pages pages in up to DPIDX_DIRECT_MAX_RANGES ranges whatever
  * their sizes (each range loses under one unit to rounding and at most its
- * own size to alignment or block packing).  Payload bits cap it at
- * 2^SWP_PFN_BITS indices: DPIDX_DIRECT_MAX_PAGES.
+ * own size to alignment or block packing).  One space's region is capped
+ * at half the payload, 2^33 indices (512 GiB of VA): DPIDX_DIRECT_MAX_PAGES
+ * = 2^32 - 2^17 pages (16 TiB of device memory).
  *
  * Costs (x86-64, 64-byte descriptors):
  *   VA: 64 bytes per index of nr_offsets, about 128 bytes per page of
@@ -157,8 +158,16 @@
 #define DPIDX_DIRECT_UNITS_PER_BLOCK	(DPIDX_DIRECT_BLOCK_PAGES / DPIDX_DIRECT_UNIT_PAGES)
 /* Ranges init(max_pages) guarantees room for (fewer when max_pages is smaller). */
 #define DPIDX_DIRECT_MAX_RANGES		4096UL
-/* 2 * max + 64 * MAX_RANGES indices must fit the payload. */
-#define DPIDX_DIRECT_MAX_PAGES		((DPIDX_DIRECT_NR_OFFSETS - \
+/*
+ * 2 * max + 64 * MAX_RANGES indices must fit the region a space may
+ * reserve: half the payload, 2^33 indices = 512 GiB of VA (2^32 - 2^17
+ * pages = 16 TiB of device memory, ten times DESIGN.md's largest machine).
+ * The whole payload (1 TiB of VA) would fit the kernel's hole beside
+ * vmemmap, but not every userspace address-space layout (ThreadSanitizer's
+ * application ranges refuse a 1 TiB mapping).
+ */
+#define DPIDX_DIRECT_MAX_REGION_OFFSETS	(DPIDX_DIRECT_NR_OFFSETS / 2)
+#define DPIDX_DIRECT_MAX_PAGES		((DPIDX_DIRECT_MAX_REGION_OFFSETS - \
 					  DPIDX_DIRECT_UNIT_PAGES * DPIDX_DIRECT_MAX_RANGES) / 2)
 
 dpidx_static_assert(DPIDX_DIRECT_PAYLOAD_BITS == DPIDX_SWP_PAYLOAD_BITS,
