@@ -118,13 +118,18 @@
  *     flat 49 / 1.85, tag 51 / 1.85: the same misses as the limit.  Hot
  *     lookup 22 instructions, 1.1 D1 misses (the descriptor's back-pointer;
  *     pfn_to_page() reads no memory at all: 9 / 0.03).
- *   Google Benchmark medians, ratio to pfn_to_page(), six DESIGN.md shapes
- *     (nouveau 64 / 1k / 64k x 2 MiB, test_hmm 64 x 256 MiB, amdkfd 64 GiB,
- *     8 x 16 GiB): cache-cold fault 0.94-1.10x at five shapes, 2.0x at
- *     amdkfd 64 GiB (flat 1.19-1.62x, tag 1.08-1.55x in the same run);
- *     dependent fault 0.39-2.87x (noise dominated); lookup throughput
- *     8-91x, because a lookup here reads the descriptor and pfn_to_page()
- *     reads nothing (flat, tag: 1.4-5.9x, their tables are hot).
+ *   Google Benchmark, ratio to pfn_to_page(), six DESIGN.md shapes (nouveau
+ *     64 / 1k / 64k x 2 MiB, test_hmm 64 x 256 MiB, amdkfd 64 GiB, 8 x 16
+ *     GiB), medians of 3 repetitions, same run and keys:
+ *     cache-cold fault (per-sample median) 0.89 1.52 1.05 1.19 1.11 1.07
+ *       (flat 1.14-1.59, tag 1.16-1.67);
+ *     dependent fault 0.49-1.01 (flat 0.73-1.08, tag 0.51-1.00);
+ *     lookup throughput 5-33x (flat 1.8-4.1, tag 1.1-3.8): a lookup here
+ *       reads the descriptor, pfn_to_page() reads nothing, flat's and tag's
+ *       tables are hot.
+ *   In the bench every encoding reaches its space through fx->space, one
+ *   dependent line more than pfn's fx->vmemmap; in the kernel both roots
+ *   are one global line (vmemmap_base, the space).
  *   index: 5.9 KiB per GiB in a 1 GiB space, 1.5 KiB per GiB at 16 GiB
  *     (test_direct).
  */
