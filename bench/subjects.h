@@ -91,6 +91,12 @@ struct fixture {
 	unsigned int swap_types;	/* swap types the family's PTEs consume */
 	unsigned long setup_ns;
 	unsigned long anon_kb, thp_kb;	/* process-wide, after the build */
+	/*
+	 * The encoding's space, in the fixture: reached by address arithmetic
+	 * from @fx, as pfn's vmemmap pointer is, not through a loaded pointer
+	 * (in the kernel the space is a global, like vmemmap_base).
+	 */
+	unsigned char space_inline[4096] __attribute__((aligned(64)));
 };
 
 /* Build the fixture of @family for @plan; NULL with a message on failure. */
@@ -220,18 +226,18 @@ FX_KBASE_SUBJECT(xa, kb_xa_load)
 static inline struct dpidx_page *E##_lookup(struct fixture *fx,		\
 					    unsigned long offset)		\
 {										\
-	return dpidx_##E##_offset_to_page((struct dpidx_##E *)fx->space, offset); \
+	return dpidx_##E##_offset_to_page((struct dpidx_##E *)fx->space_inline, offset); \
 }										\
 static inline unsigned long E##_range(struct fixture *fx, unsigned long offset,\
 				      unsigned long n, struct dpidx_page **pages)\
 {										\
-	return dpidx_##E##_lookup_range((struct dpidx_##E *)fx->space, offset,	\
+	return dpidx_##E##_lookup_range((struct dpidx_##E *)fx->space_inline, offset,	\
 					n, pages);				\
 }										\
 static inline struct dpidx_page *E##_pte_to_page(struct fixture *fx,		\
 						 uint64_t pte)			\
 {										\
-	return dpidx_##E##_swp_pte_to_page((struct dpidx_##E *)fx->space, pte); \
+	return dpidx_##E##_swp_pte_to_page((struct dpidx_##E *)fx->space_inline, pte); \
 }
 DPIDX_FOR_EACH_ENCODING(FX_ENC_SUBJECT)
 
