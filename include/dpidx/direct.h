@@ -127,9 +127,11 @@
  *     lookup throughput 5-33x (flat 1.8-4.1, tag 1.1-3.8): a lookup here
  *       reads the descriptor, pfn_to_page() reads nothing, flat's and tag's
  *       tables are hot.
- *   In the bench every encoding reaches its space through fx->space, one
- *   dependent line more than pfn's fx->vmemmap; in the kernel both roots
- *   are one global line (vmemmap_base, the space).
+ *   That run reached every space through a loaded fx->space pointer, one
+ *   dependent line more than pfn's fx->vmemmap (in the kernel both roots
+ *   are one global line).  With the space in the fixture (bench commit
+ *   "the encodings' space lives in the fixture"), cache-cold fault: direct
+ *   1.18 1.12 0.89 0.96 1.01 0.98, flat 1.14-1.33, tag 1.13-1.36.
  *   index: 5.9 KiB per GiB in a 1 GiB space, 1.5 KiB per GiB at 16 GiB
  *     (test_direct).
  */
