@@ -235,13 +235,15 @@ static int fx_build_space(struct fixture *fx)
 	unsigned long i;
 	int err;
 
-	fx->space = aligned_alloc(64, size);
-	if (!fx->space)
+	if (size > sizeof(fx->space_inline)) {
+		fprintf(stderr, "dpidx-bench: %s: space of %zu bytes > %zu inline\n",
+			fx->enc->name, size, sizeof(fx->space_inline));
 		return -ENOMEM;
+	}
+	fx->space = fx->space_inline;
 	memset(fx->space, 0, size);
 	err = fx->enc->init(fx->space, plan->peak_pages);
 	if (err) {
-		free(fx->space);
 		fx->space = NULL;
 		fprintf(stderr, "dpidx-bench: %s init(%lu pages) failed: %s\n",
 			fx->enc->name, plan->peak_pages, strerror(-err));
@@ -377,12 +379,13 @@ static void fx_thp(struct fixture *fx)
 
 struct fixture *fx_build(const struct wl_plan *plan, int family)
 {
-	struct fixture *fx = calloc(1, sizeof(*fx));
+	struct fixture *fx = aligned_alloc(64, sizeof(*fx));
 	unsigned long r, t0 = fx_now_ns();
 	int err;
 
 	if (!fx)
 		return NULL;
+	memset(fx, 0, sizeof(*fx));
 	fx->plan = plan;
 	fx->family = family;
 	fx->pgmaps = calloc(plan->nr_ranges, sizeof(*fx->pgmaps));
@@ -445,7 +448,6 @@ void fx_destroy(struct fixture *fx)
 #endif
 	if (fx->space) {
 		fx->enc->destroy(fx->space);
-		free(fx->space);
 	}
 	if (fx->vmemmap)
 		fx_pfn_give(fx->vmemmap, fx->vmemmap_pages);

@@ -100,6 +100,12 @@ struct fixture {
 	unsigned long setup_ns;
 	unsigned long desc_kb, desc_thp_kb;	/* mappings holding descriptors */
 	unsigned long heap_kb, heap_thp_kb;	/* the malloc heap (index nodes) */
+	/*
+	 * The encoding's space, in the fixture: reached by address arithmetic
+	 * from @fx, as pfn's vmemmap pointer is, not through a loaded pointer
+	 * (in the kernel the space is a global, like vmemmap_base).
+	 */
+	unsigned char space_inline[4096] __attribute__((aligned(64)));
 };
 
 /* Build the fixture of @family for @plan; NULL with a message on failure. */
@@ -264,18 +270,18 @@ FX_PGMAP_PTE(xa)
 static inline struct dpidx_page *E##_lookup(struct fixture *fx,		\
 					    unsigned long offset)		\
 {										\
-	return dpidx_##E##_offset_to_page((struct dpidx_##E *)fx->space, offset); \
+	return dpidx_##E##_offset_to_page((struct dpidx_##E *)fx->space_inline, offset); \
 }										\
 static inline unsigned long E##_range(struct fixture *fx, unsigned long offset,\
 				      unsigned long n, struct dpidx_page **pages)\
 {										\
-	return dpidx_##E##_lookup_range((struct dpidx_##E *)fx->space, offset,	\
+	return dpidx_##E##_lookup_range((struct dpidx_##E *)fx->space_inline, offset,	\
 					n, pages);				\
 }										\
 static inline struct dpidx_page *E##_pte_to_page(struct fixture *fx,		\
 						 uint64_t pte)			\
 {										\
-	return dpidx_##E##_swp_pte_to_page((struct dpidx_##E *)fx->space, pte); \
+	return dpidx_##E##_swp_pte_to_page((struct dpidx_##E *)fx->space_inline, pte); \
 }
 DPIDX_FOR_EACH_ENCODING(FX_ENC_SUBJECT)
 

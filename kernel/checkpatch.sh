@@ -49,8 +49,12 @@ fi
 
 errors=0
 for f in "${files[@]}"; do
+	# The one list of encodings is an X-macro, which cannot be
+	# parenthesised (the kernel's own X-macro lists trip this check too).
+	ignore=()
+	case $f in */encodings.h) ignore=(--ignore COMPLEX_MACRO) ;; esac
 	out=$(perl "$checkpatch" --no-tree --no-signoff --show-types --color=never \
-		-f "$f" 2>&1) || true
+		"${ignore[@]}" -f "$f" 2>&1) || true
 	if grep -q '^ERROR:' <<<"$out"; then
 		errors=$((errors + 1))
 		echo "$out"

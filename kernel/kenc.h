@@ -3,8 +3,8 @@
  * kenc.h - every encoding behind one table of function pointers, for
  * the kernel modules (tests/enc.h is its userspace twin and uses libc).
  *
- * Plugging in an encoding E takes one line DPIDX_KENC(E, UE) in
- * kenc_list.h; its header (included by dpidx.h) must provide the API.md
+ * Plugging in an encoding E takes its line in include/dpidx/encodings.h
+ * (kenc_list.h expands that list); its header must provide the API.md
  * functions, DPIDX_<UE>_SWAP_TYPES, DPIDX_<UE>_MAX_PAGES and dpidx_E_check().
  */
 #ifndef DPIDX_KERNEL_KENC_H

@@ -8,8 +8,8 @@
  *   @pgmap  a range; its owner is always the pgmap itself, so a reader can
  *           check that a descriptor's back-pointer leads to the right range
  *
- * Every encoding listed in kenc_list.h runs every case of
- * dpidx_cases[] (the API.md contract, then readers in kthreads under
+ * Every encoding of include/dpidx/encodings.h (kenc_list.h) runs every
+ * case of dpidx_cases[] (the API.md contract, then readers in kthreads under
  * rcu_read_lock() against a writer kthread), followed by the checks that
  * concern the kernel itself (the swap PTE layout against the arch's own
  * helpers, the import kit).  Results are KTAP on the console:

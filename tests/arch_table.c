@@ -61,10 +61,16 @@ static void print_row(FILE *f, const struct dpidx_arch *r)
 	fprintf(f, "%d / %d | ", DPIDX_FLAT_SWAP_TYPES, r->nr_swap_types -
 		DPIDX_ARCH_RESERVED_SWAP_TYPES - DPIDX_FLAT_SWAP_TYPES);
 	if (r->fits)
-		fprintf(f, "%d / %d |\n", DPIDX_TAG_SWAP_TYPES, r->nr_swap_types -
+		fprintf(f, "%d / %d | ", DPIDX_TAG_SWAP_TYPES, r->nr_swap_types -
 			DPIDX_ARCH_RESERVED_SWAP_TYPES - DPIDX_TAG_SWAP_TYPES);
 	else
-		fprintf(f, "n/a |\n");
+		fprintf(f, "n/a | ");
+	if (!r->fits) {
+		fprintf(f, "n/a | n/a |\n");
+		return;
+	}
+	print_size(f, r->direct_region_shift);
+	fprintf(f, " | %s: %s |\n", r->direct_fits ? "**yes**" : "no", r->direct_slot);
 }
 
 /* The whole document; returns 0. */
@@ -100,8 +106,9 @@ static int dpidx_arch_table(FILE *f)
 	fprintf(f, "| arch | PAGE_SHIFT | MAX_PHYSMEM_BITS | SWP_PFN_BITS | "
 		"swap offset bits | tag bit | why there | offset bits left | "
 		"largest device memory (tag) | flat, maple: swap types / "
-		"MAX_SWAPFILES | tag: swap types / MAX_SWAPFILES |\n");
-	fprintf(f, "|---|---|---|---|---|---|---|---|---|---|---|\n");
+		"MAX_SWAPFILES | tag, direct: swap types / MAX_SWAPFILES | "
+		"direct: region VA | direct: region beside vmemmap? |\n");
+	fprintf(f, "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
 	for (i = 0; i < DPIDX_NR_ARCHS; i++)
 		print_row(f, &dpidx_archs[i]);
 	fprintf(f, "\nThe library's swap PTEs model x86-64: tag bit %d, payload %d "
@@ -123,6 +130,18 @@ static int dpidx_arch_table(FILE *f)
 		DPIDX_TAG_BIT_SHIFT, DPIDX_TAG_PAYLOAD_BITS, DPIDX_TAG_PAYLOAD_BITS,
 		dpidx_ilog2(DPIDX_TAG_MAX_PAGES), dpidx_ilog2(DPIDX_TAG_MAX_RANGES),
 		DPIDX_TAG_INDEX_BITS);
+	fprintf(f, "\nThe direct encoding uses tag's values and resolves them "
+		"arithmetically in a kernel virtual region of one %lu-byte struct "
+		"page per payload value (a device-private vmemmap): 2^%d bytes "
+		"for the whole payload.  A space reserves only what its max_pages "
+		"needs (about 128 bytes of VA per page: 2x for packing slack), "
+		"populated in 2 MiB blocks.  On x86-64 the whole-payload region "
+		"fits the unused hole just above vmemmap in both paging modes; on "
+		"arm64 and RISC-V no hole sits beside vmemmap and the region comes "
+		"out of the vmalloc area (sizes from each arch's memory-layout "
+		"document, cited in include/dpidx/arch.h).\n",
+		1UL << DPIDX_ARCH_STRUCT_PAGE_SHIFT,
+		DPIDX_TAG_PAYLOAD_BITS + DPIDX_ARCH_STRUCT_PAGE_SHIFT);
 	return 0;
 }
 

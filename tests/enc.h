@@ -4,11 +4,11 @@
  * that each shared suite (conformance, model, stress, failure injection,
  * fuzz) is written once and run against all of them.
  *
- * Plugging in an encoding E takes one line in DPIDX_FOR_EACH_ENCODING and
- * needs from its header: the API.md functions, DPIDX_E_SWAP_TYPES,
- * DPIDX_E_MAX_PAGES (the largest max_pages init() accepts),
- * DPIDX_E_MAX_RANGES (how many ranges init() promises to hold its
- * max_pages in; ~0UL when only max_pages bounds them) and
+ * Plugging in an encoding E takes one line in include/dpidx/encodings.h
+ * (DPIDX_FOR_EACH_ENCODING) and needs from its header: the API.md
+ * functions, DPIDX_E_SWAP_TYPES, DPIDX_E_MAX_PAGES (the largest max_pages
+ * init() accepts), DPIDX_E_MAX_RANGES (how many ranges init() promises to
+ * hold its max_pages in; ~0UL when only max_pages bounds them) and
  * dpidx_E_check() (structural invariants; 0 or a negative errno; called with
  * no writer running).
  */
@@ -81,12 +81,7 @@ static const struct dpidx_enc dpidx_enc_##E = {					\
 	.check = E##_t_check,							\
 };
 
-/* One line per encoding. */
-#define DPIDX_FOR_EACH_ENCODING(X)						\
-	X(flat, FLAT)								\
-	X(maple, MAPLE)								\
-	X(tag, TAG)
-
+/* DPIDX_FOR_EACH_ENCODING: include/dpidx/encodings.h, the one list. */
 DPIDX_FOR_EACH_ENCODING(DPIDX_ENC_WRAP)
 
 #define DPIDX_ENC_ADDR(E, UE)	&dpidx_enc_##E,

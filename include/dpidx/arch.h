@@ -149,6 +149,44 @@
 #define DPIDX_ARCH_RISCV_SV57_SWP_OFFSET_BITS	52
 #define DPIDX_ARCH_RISCV_SV57_SWP_TYPE_BITS	5
 
+/*
+ * The direct encoding (direct.h) needs a kernel virtual region of one
+ * struct page (64 bytes) per payload value, best placed beside vmemmap.
+ * DIRECT_SLOT_SHIFT: log2 bytes of the free hole beside vmemmap that could
+ * hold it (0: none), from the 6.12 memory maps:
+ * Documentation/arch/x86/x86_64/mm.rst (4-level: vmemmap 1 TiB at
+ * 0xffffea0000000000, unused hole 1 TiB at 0xffffeb0000000000; 5-level:
+ * vmemmap 0.5 PiB at 0xffd4000000000000, unused hole 2.25 PiB at
+ * 0xffd6000000000000), Documentation/arch/arm64/memory.rst (vmemmap is
+ * followed by a guard region, below it the vmalloc area),
+ * Documentation/arch/riscv/vm-layout.rst (vmemmap, then vmalloc).
+ */
+#define DPIDX_ARCH_X86_64_L4_DIRECT_SLOT_SHIFT	40
+#define DPIDX_ARCH_X86_64_L4_DIRECT_SLOT_NAME	"1 TiB hole at 0xffffeb0000000000, just above vmemmap"
+#define DPIDX_ARCH_X86_64_L5_DIRECT_SLOT_SHIFT	51
+#define DPIDX_ARCH_X86_64_L5_DIRECT_SLOT_NAME	"2.25 PiB hole at 0xffd6000000000000, just above vmemmap"
+#define DPIDX_ARCH_PPC64_RADIX_64K_DIRECT_SLOT_SHIFT	0
+#define DPIDX_ARCH_PPC64_RADIX_64K_DIRECT_SLOT_NAME	"n/a"
+#define DPIDX_ARCH_RISCV_SV39_DIRECT_SLOT_SHIFT	0
+#define DPIDX_ARCH_RISCV_SV39_DIRECT_SLOT_NAME	"vmalloc (128 GiB) follows vmemmap (4 GiB)"
+#define DPIDX_ARCH_RISCV_SV48_DIRECT_SLOT_SHIFT	0
+#define DPIDX_ARCH_RISCV_SV48_DIRECT_SLOT_NAME	"vmalloc (32 TiB) follows vmemmap (1 TiB)"
+#define DPIDX_ARCH_RISCV_SV57_DIRECT_SLOT_SHIFT	0
+#define DPIDX_ARCH_RISCV_SV57_DIRECT_SLOT_NAME	"vmalloc (16 PiB) follows vmemmap (256 TiB)"
+#define DPIDX_ARCH_ARM64_4K_PA48_DIRECT_SLOT_SHIFT	0
+#define DPIDX_ARCH_ARM64_4K_PA48_DIRECT_SLOT_NAME	"a guard region follows vmemmap; from vmalloc"
+#define DPIDX_ARCH_ARM64_4K_PA52_DIRECT_SLOT_SHIFT	0
+#define DPIDX_ARCH_ARM64_4K_PA52_DIRECT_SLOT_NAME	"a guard region follows vmemmap; from vmalloc"
+#define DPIDX_ARCH_ARM64_16K_PA48_DIRECT_SLOT_SHIFT	0
+#define DPIDX_ARCH_ARM64_16K_PA48_DIRECT_SLOT_NAME	"a guard region follows vmemmap; from vmalloc"
+#define DPIDX_ARCH_ARM64_16K_PA52_DIRECT_SLOT_SHIFT	0
+#define DPIDX_ARCH_ARM64_16K_PA52_DIRECT_SLOT_NAME	"a guard region follows vmemmap; from vmalloc"
+#define DPIDX_ARCH_ARM64_64K_PA48_DIRECT_SLOT_SHIFT	0
+#define DPIDX_ARCH_ARM64_64K_PA48_DIRECT_SLOT_NAME	"a guard region follows vmemmap; from vmalloc"
+#define DPIDX_ARCH_ARM64_64K_PA52_DIRECT_SLOT_SHIFT	0
+#define DPIDX_ARCH_ARM64_64K_PA52_DIRECT_SLOT_NAME	"a guard region follows vmemmap; from vmalloc"
+#define DPIDX_ARCH_STRUCT_PAGE_SHIFT	6	/* sizeof(struct page) == 64 */
+
 #define DPIDX_ARCH_MIN(a, b)		((a) < (b) ? (a) : (b))
 
 /* ---- derived, per arch @a ------------------------------------------------ */
@@ -178,6 +216,12 @@
 /* log2 of the device memory the payload addresses, in bytes. */
 #define DPIDX_ARCH_MAX_DEVMEM_SHIFT(a) \
 	(DPIDX_ARCH_PAYLOAD_BITS(a) + DPIDX_ARCH_PAGE_SHIFT(a))
+/* log2 bytes of direct's region: one struct page per payload value. */
+#define DPIDX_ARCH_DIRECT_REGION_SHIFT(a) \
+	(DPIDX_ARCH_PAYLOAD_BITS(a) + DPIDX_ARCH_STRUCT_PAGE_SHIFT)
+#define DPIDX_ARCH_DIRECT_FITS(a) \
+	(DPIDX_ARCH_TAG_FITS(a) && \
+	 DPIDX_ARCH_DIRECT_REGION_SHIFT(a) <= DPIDX_ARCH_##a##_DIRECT_SLOT_SHIFT)
 /* Swap types in all, and MAX_SWAPFILES left by an encoding using @nr. */
 #define DPIDX_ARCH_NR_SWAP_TYPES(a) \
 	(1 << DPIDX_ARCH_MIN(DPIDX_ARCH_##a##_SWP_TYPE_BITS,		\
@@ -214,6 +258,10 @@ struct dpidx_arch {
 	int payload_bits;
 	int devmem_shift;	/* log2 bytes of device memory addressable */
 	int nr_swap_types;
+	int direct_region_shift;	/* log2 bytes of direct's region */
+	int direct_slot_shift;		/* hole beside vmemmap, 0: none */
+	const char *direct_slot;
+	int direct_fits;
 };
 
 #define DPIDX_ARCH_ROW(a) {						\
@@ -228,6 +276,10 @@ struct dpidx_arch {
 	.payload_bits = DPIDX_ARCH_PAYLOAD_BITS(a),			\
 	.devmem_shift = DPIDX_ARCH_MAX_DEVMEM_SHIFT(a),			\
 	.nr_swap_types = DPIDX_ARCH_NR_SWAP_TYPES(a),			\
+	.direct_region_shift = DPIDX_ARCH_DIRECT_REGION_SHIFT(a),	\
+	.direct_slot_shift = DPIDX_ARCH_##a##_DIRECT_SLOT_SHIFT,	\
+	.direct_slot = DPIDX_ARCH_##a##_DIRECT_SLOT_NAME,		\
+	.direct_fits = DPIDX_ARCH_DIRECT_FITS(a),			\
 }
 
 /* Every arch: one row and one assert each; keep the two lists in step. */
@@ -270,6 +322,8 @@ DPIDX_ARCH_ASSERT(RISCV_SV57);
 dpidx_static_assert(DPIDX_ARCH_TAG_FITS(X86_64_L4) && DPIDX_ARCH_TAG_FITS(X86_64_L5) &&
 		    DPIDX_ARCH_TAG_BIT(X86_64_L4) == DPIDX_ARCH_TAG_BIT(X86_64_L5),
 		    "x86-64: one tag bit for 4-level and 5-level paging");
+dpidx_static_assert(DPIDX_ARCH_DIRECT_FITS(X86_64_L4) && DPIDX_ARCH_DIRECT_FITS(X86_64_L5),
+		    "x86-64: direct's whole-payload region fits the hole beside vmemmap");
 dpidx_static_assert(!DPIDX_ARCH_TAG_FITS(PPC64_RADIX_64K),
 		    "ppc64 radix 64K: the swap offset has no bit above A/D");
 

@@ -184,7 +184,8 @@ static inline void dpidx_vmemmap_free(void *p, size_t size)
  * import kit defines these two before including dpidx (kernel/import/).
  */
 #ifndef dpidx_page_range
-#define dpidx_page_range(page)		((struct dpidx_pgmap *)READ_ONCE((page)->zone_device_data))
+#define dpidx_page_range(page)		((struct dpidx_pgmap *)((uintptr_t)READ_ONCE((page)->zone_device_data) & \
+							~DPIDX_PAGE_RANGE_RETIRED))
 #define dpidx_page_set_range(page, r)	WRITE_ONCE((page)->zone_device_data, (void *)(r))
 #endif
 #define dpidx_page_get(page)		page_ref_inc(page)
@@ -423,13 +424,22 @@ static inline void dpidx_vmemmap_free(void *p, size_t size)
 	dpidx_vmemmap_free_bytes(p, dpidx_vmemmap_bytes(size));
 }
 
-#define dpidx_page_range(page)		READ_ONCE((page)->pgmap)
+#define dpidx_page_range(page)		((struct dpidx_pgmap *)((uintptr_t)READ_ONCE((page)->pgmap) & \
+							~DPIDX_PAGE_RANGE_RETIRED))
 #define dpidx_page_set_range(page, r)	WRITE_ONCE((page)->pgmap, (r))
 #define dpidx_page_get(page)		__atomic_add_fetch(&(page)->refcount, 1, __ATOMIC_RELAXED)
 #define dpidx_page_put(page)		__atomic_sub_fetch(&(page)->refcount, 1, __ATOMIC_RELEASE)
 #define dpidx_page_refcount(page)	__atomic_load_n(&(page)->refcount, __ATOMIC_RELAXED)
 
 #endif /* __KERNEL__ */
+
+/*
+ * Bit 0 of a descriptor's back-pointer (pgmaps are word-aligned): set by an
+ * encoding that unpublishes a range in its descriptors (direct.h) between
+ * unmap and the grace period.  dpidx_page_range() masks it, so a reader that
+ * found the descriptor before still reaches its range.
+ */
+#define DPIDX_PAGE_RANGE_RETIRED	1UL
 
 #define DPIDX_DIV_ROUND_UP(n, d)	(((n) + (d) - 1) / (d))
 

@@ -10,8 +10,8 @@
  * fewest swap types consumed.  Today flat and tag tie (pooled 555 vs 558
  * ns; 25 vs 27 instructions per hot lookup, 42 each per fault) and tag
  * consumes 3 swap types to flat's 6: tag.  Define one of
- * DPIDX_ENCODING_FLAT, DPIDX_ENCODING_MAPLE or DPIDX_ENCODING_TAG before
- * including this header to choose another.
+ * DPIDX_ENCODING_FLAT, DPIDX_ENCODING_MAPLE, DPIDX_ENCODING_TAG or
+ * DPIDX_ENCODING_DIRECT before including this header to choose another.
  */
 #ifndef DPIDX_DPIDX_H
 #define DPIDX_DPIDX_H
@@ -19,12 +19,10 @@
 #include "compat.h"
 #include "types.h"
 #include "pte.h"
-#include "flat.h"
-#include "maple.h"
-#include "tag.h"
+#include "encodings.h"
 
 #if !defined(DPIDX_ENCODING_FLAT) && !defined(DPIDX_ENCODING_MAPLE) && \
-	!defined(DPIDX_ENCODING_TAG)
+	!defined(DPIDX_ENCODING_TAG) && !defined(DPIDX_ENCODING_DIRECT)
 #define DPIDX_ENCODING_TAG
 #endif
 
@@ -43,6 +41,11 @@
 #define DPIDX_DEFAULT(name)		dpidx_tag_##name
 #define DPIDX_DEFAULT_SWAP_TYPES	DPIDX_TAG_SWAP_TYPES
 #define dpidx_space			dpidx_tag
+#elif defined(DPIDX_ENCODING_DIRECT)
+#define DPIDX_DEFAULT_ENCODING		"direct"
+#define DPIDX_DEFAULT(name)		dpidx_direct_##name
+#define DPIDX_DEFAULT_SWAP_TYPES	DPIDX_DIRECT_SWAP_TYPES
+#define dpidx_space			dpidx_direct
 #else
 #error "dpidx: the chosen encoding is not available"
 #endif

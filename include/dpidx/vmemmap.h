@@ -159,7 +159,9 @@ static inline unsigned long dpidx_vmm_memcg_room(void)
 	while (fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';
 		path = strchr(line, ':');
-		if (!path || !(path = strchr(path + 1, ':')))
+		if (path)
+			path = strchr(path + 1, ':');
+		if (!path)
 			continue;
 		path++;
 		if (!strncmp(line, "0::", 3))
