@@ -5,7 +5,7 @@
 Impossible values (0 threads, negative rates, ...) must stop it with one
 line on stderr and exit status 2; a tiny run of every section must write
 JSON of the shape bench/sys_report.py reads, with every encoding of
-tests/enc.h, the v6 baseline when it was built, and sane figures (no
+include/dpidx/encodings.h, the v6 baseline when it was built, and sane figures (no
 lookup of a mapped key missing, percentiles in order, the NUMA and perf
 statements made once).
 """
@@ -27,9 +27,9 @@ def check(cond, what):
 
 
 def encodings():
-    text = open(os.path.join(HERE, '..', 'tests', 'enc.h')).read()
-    body = text.split('#define DPIDX_FOR_EACH_ENCODING(X)', 1)[1].split('\n\n', 1)[0]
-    return re.findall(r'X\((\w+),', body)
+    """The one list: the X(name, NAME) lines of include/dpidx/encodings.h."""
+    text = open(os.path.join(HERE, '..', 'include', 'dpidx', 'encodings.h')).read()
+    return re.findall(r'^\s+X\((\w+),', text, re.M)
 
 
 for bad in ['--readers=0', '--readers=1,0', '--writers=-1', '--rates=-5',
@@ -58,7 +58,7 @@ for k in ['date', 'host', 'cpu_model', 'cpus', 'numa_nodes', 'numa', 'perf_avail
     check(k in ctx, f'context: no {k}')
 subjects = ctx.get('subjects', '').split(',')
 for e in encodings():
-    check(e in subjects, f'encoding {e} of tests/enc.h is not a subject')
+    check(e in subjects, f'encoding {e} of include/dpidx/encodings.h is not a subject')
 v6 = not ctx.get('v6_baseline', '').startswith('SKIPPED')
 check(('mtree' in subjects) == v6, 'mtree subject iff the kernel baseline was built')
 check(isinstance(doc.get('peak_rss_kib'), (int, float)) and doc['peak_rss_kib'] > 0,
