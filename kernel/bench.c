@@ -619,6 +619,18 @@ out:
 	return err;
 }
 
+/* x86_hyper_type exists only with CONFIG_HYPERVISOR_GUEST (not tinyconfig). */
+static const char *bench_environment(void)
+{
+	if (!boot_cpu_has(X86_FEATURE_HYPERVISOR))
+		return "bare metal";
+#ifdef CONFIG_HYPERVISOR_GUEST
+	if (x86_hyper_type == X86_HYPER_KVM)
+		return "KVM guest";
+#endif
+	return "virtual machine";
+}
+
 static int __init dpidx_bench_init(void)
 {
 	unsigned long sink = 0;
@@ -627,9 +639,7 @@ static int __init dpidx_bench_init(void)
 
 	pr_info("each encoding vs mtree_load() (v6), xa_load(), pfn_to_page()\n");
 	pr_info("environment: %s; under QEMU TCG (software emulation) the absolute ns/op mean little and the ratios are only indicative\n",
-		boot_cpu_has(X86_FEATURE_HYPERVISOR) ?
-		(x86_hyper_type == X86_HYPER_KVM ? "KVM guest" : "virtual machine") :
-		"bare metal");
+		bench_environment());
 	for (i = 0; i < ARRAY_SIZE(bench_shapes) && !err; i++)
 		err = bench_shape(bench_shapes[i], &sink);
 	pr_info("done (%s, sink %lx)\n", err ? "FAILED" : "ok", sink & 0xf);

@@ -45,12 +45,18 @@ else
 		 kernel/import/*.h; do
 		case $f in *.mod.c) ;; *) files+=("$f") ;; esac	# kbuild output
 	done
+	# The mm/ series (issue 13), checked as patches.
+	for f in kernel/patches/*.patch; do
+		[ -f "$f" ] && files+=("$f")
+	done
 fi
 
 errors=0
 for f in "${files[@]}"; do
+	mode=(-f)
+	case $f in *.patch) mode=() ;; esac
 	out=$(perl "$checkpatch" --no-tree --no-signoff --show-types --color=never \
-		-f "$f" 2>&1) || true
+		"${mode[@]}" "$f" 2>&1) || true
 	if grep -q '^ERROR:' <<<"$out"; then
 		errors=$((errors + 1))
 		echo "$out"

@@ -47,23 +47,34 @@ dpidx_static_assert(sizeof(struct dpidx_page) == 64,
  * struct dpidx_pgmap - a range of device-private pages.
  * @nr_pages: in: pages to map (> 0).
  * @owner:    in: driver cookie, never dereferenced.
+ * @flags:    in: 0 or DPIDX_PGMAP_CALLER_PAGES.
  * @base:     out: first offset of the mapped range.
- * @pages:    out: @nr_pages descriptors, pages[i] <-> base + i.
+ * @pages:    out: @nr_pages descriptors, pages[i] <-> base + i; in with
+ *            DPIDX_PGMAP_CALLER_PAGES.
  *
  * The caller owns the structure and must zero-initialise it before the first
  * map; dpidx writes only the out members and the private ones.  It must stay
  * allocated while mapped; once dpidx_*_unmap() has returned no reader can
  * reach it any more, so the caller may free it.
+ *
+ * DPIDX_PGMAP_CALLER_PAGES: the descriptors are the caller's (the kernel's
+ * memmap of a MEMORY_DEVICE_PRIVATE pgmap): map neither allocates nor
+ * initialises them, unmap neither frees nor forgets them, and the caller has
+ * made dpidx_page_range(&pages[i]) == pgmap for every i before the map and
+ * keeps the array until unmap has returned.  NULL @pages is -EINVAL.
  */
 struct dpidx_pgmap {
 	unsigned long nr_pages;
 	void *owner;
+	unsigned long flags;
 	unsigned long base;
 	struct dpidx_page *pages;
 	/* private: */
 	void *space;			/* the space it is mapped in, or NULL */
 	int nid;			/* node the descriptors live on */
 };
+
+#define DPIDX_PGMAP_CALLER_PAGES	0x1UL
 
 enum dpidx_kind {
 	DPIDX_DEVICE_READ,
@@ -113,6 +124,8 @@ static inline struct dpidx_page *dpidx_pgmap_alloc_pages(struct dpidx_pgmap *pgm
 	struct dpidx_page *pages;
 	unsigned long i;
 
+	if (pgmap->flags & DPIDX_PGMAP_CALLER_PAGES)
+		return pgmap->pages;
 	if (pgmap->nr_pages > (~(size_t)0 >> 1) / sizeof(struct dpidx_page))
 		return NULL;
 	pages = (struct dpidx_page *)dpidx_vmemmap_alloc(
@@ -128,6 +141,8 @@ static inline struct dpidx_page *dpidx_pgmap_alloc_pages(struct dpidx_pgmap *pgm
 static inline void dpidx_pgmap_free_pages(struct dpidx_pgmap *pgmap,
 					  struct dpidx_page *pages)
 {
+	if (pgmap->flags & DPIDX_PGMAP_CALLER_PAGES)
+		return;
 	dpidx_vmemmap_free(pages, pgmap->nr_pages * sizeof(struct dpidx_page));
 }
 
@@ -136,6 +151,9 @@ static inline int dpidx_pgmap_check_map(const struct dpidx_pgmap *pgmap,
 					int nid)
 {
 	if (!pgmap || !pgmap->nr_pages || READ_ONCE(pgmap->space))
+		return -EINVAL;
+	if ((pgmap->flags & ~DPIDX_PGMAP_CALLER_PAGES) ||
+	    (pgmap->flags && !pgmap->pages))
 		return -EINVAL;
 	if (!dpidx_nid_valid(nid))
 		return -EINVAL;
@@ -168,7 +186,8 @@ static inline void dpidx_pgmap_retire(struct dpidx_pgmap *pgmap)
 /* Give the pgmap back to its caller: unmapped, mappable again. */
 static inline void dpidx_pgmap_unclaim(struct dpidx_pgmap *pgmap)
 {
-	pgmap->pages = NULL;
+	if (!(pgmap->flags & DPIDX_PGMAP_CALLER_PAGES))
+		pgmap->pages = NULL;
 	pgmap->base = 0;
 	/* Release: the cleared members are seen by whoever claims it next. */
 	dpidx_store_release(&pgmap->space, (void *)NULL);
