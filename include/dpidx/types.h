@@ -72,6 +72,7 @@ struct dpidx_pgmap {
 	/* private: */
 	void *space;			/* the space it is mapped in, or NULL */
 	int nid;			/* node the descriptors live on */
+	bool caller_pages;		/* @flags at map: never trusted later */
 };
 
 #define DPIDX_PGMAP_CALLER_PAGES	0x1UL
@@ -124,7 +125,7 @@ static inline struct dpidx_page *dpidx_pgmap_alloc_pages(struct dpidx_pgmap *pgm
 	struct dpidx_page *pages;
 	unsigned long i;
 
-	if (pgmap->flags & DPIDX_PGMAP_CALLER_PAGES)
+	if (pgmap->caller_pages)
 		return pgmap->pages;
 	if (pgmap->nr_pages > (~(size_t)0 >> 1) / sizeof(struct dpidx_page))
 		return NULL;
@@ -141,7 +142,7 @@ static inline struct dpidx_page *dpidx_pgmap_alloc_pages(struct dpidx_pgmap *pgm
 static inline void dpidx_pgmap_free_pages(struct dpidx_pgmap *pgmap,
 					  struct dpidx_page *pages)
 {
-	if (pgmap->flags & DPIDX_PGMAP_CALLER_PAGES)
+	if (pgmap->caller_pages)
 		return;
 	dpidx_vmemmap_free(pages, pgmap->nr_pages * sizeof(struct dpidx_page));
 }
@@ -186,7 +187,7 @@ static inline void dpidx_pgmap_retire(struct dpidx_pgmap *pgmap)
 /* Give the pgmap back to its caller: unmapped, mappable again. */
 static inline void dpidx_pgmap_unclaim(struct dpidx_pgmap *pgmap)
 {
-	if (!(pgmap->flags & DPIDX_PGMAP_CALLER_PAGES))
+	if (!pgmap->caller_pages)
 		pgmap->pages = NULL;
 	pgmap->base = 0;
 	/* Release: the cleared members are seen by whoever claims it next. */
@@ -227,6 +228,11 @@ static inline int dpidx_pgmap_prepare(struct dpidx_pgmap *pgmap, void *space,
 	err = dpidx_pgmap_claim(pgmap, space);
 	if (err)
 		return err;
+	/*
+	 * Ours from the claim on: what unmap frees (or leaves alone) is
+	 * decided here, not by whatever @flags says then.
+	 */
+	pgmap->caller_pages = pgmap->flags & DPIDX_PGMAP_CALLER_PAGES;
 	*pages = dpidx_pgmap_alloc_pages(pgmap, nid);
 	if (!*pages) {
 		dpidx_pgmap_unclaim(pgmap);
