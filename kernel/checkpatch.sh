@@ -41,7 +41,7 @@ if [ $# -gt 0 ]; then
 else
 	cd "$top"
 	files=()
-	for f in include/dpidx/*.h kernel/*.c kernel/*.h kernel/import/*.c \
+	for f in include/dpidx/*.h kernel/*.c kernel/*.h kernel/hmm/churn/*.c kernel/import/*.c \
 		 kernel/import/*.h; do
 		case $f in *.mod.c) ;; *) files+=("$f") ;; esac	# kbuild output
 	done

@@ -33,6 +33,17 @@ fi
 die() { echo "build.sh: FAIL: $*" >&2; exit 1; }
 mk() { make -s -C "$tree" O="$out" ARCH=x86_64 CC="$DPIDX_KCC" "$@"; }
 
+# ccache across trees: build directories sit at the same place inside each
+# tree (stage.sh: TREE/.dpidx-out/NAME), paths are hashed relative to the
+# trees' parent, and -fmacro-prefix-map (which names the tree) is left out
+# of the hash: a stock and a patched tree then share every object whose
+# sources the series does not touch.
+if [[ $DPIDX_KCC == ccache* ]]; then
+	export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$(dirname "$tree")}
+	export CCACHE_NOHASHDIR=1
+	export CCACHE_IGNOREOPTIONS='-fmacro-prefix-map=*'
+fi
+
 # A stable build identity, so that an unchanged tree rebuilds nothing and
 # ccache hits across build directories.
 export KBUILD_BUILD_TIMESTAMP='Thu Jan  1 00:00:00 UTC 2026'

@@ -21,6 +21,9 @@
 #                       fault tests on every CPU at once while a helper
 #                       reloads test_hmm (its chunks are device-private
 #                       pgmaps: added on first use, removed on unload)
+#   DPIDX_HMM_CHURN     with DPIDX_HMM_STRESS: kernel/hmm/churn's module,
+#                       loaded for each round: a kthread adding and
+#                       removing small device-private pgmaps meanwhile
 #   DPIDX_QEMU_SMP      guest CPUs (default 2), DPIDX_QEMU_MEM MiB (2048),
 #   DPIDX_QEMU_TIMEOUT  seconds (default 900), DPIDX_QEMU_LOG copy of the
 #                       console there.
@@ -57,6 +60,9 @@ for m in ${DPIDX_HMM_MODULES:-}; do
 	mods="$mods $(basename "$m")"
 done
 stress=${DPIDX_HMM_STRESS:-0}
+if [ -n "${DPIDX_HMM_CHURN:-}" ]; then
+	cp "$DPIDX_HMM_CHURN" "$root/pgmap_churn.ko" || die "no module $DPIDX_HMM_CHURN"
+fi
 cat >"$root/init" <<INIT
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -75,12 +81,13 @@ echo "dpidx-hmm: hmm-tests rc=\$?"
 i=0
 while [ \$i -lt $stress ]; do
 	i=\$((i + 1))
+	[ -f /pgmap_churn.ko ] && insmod /pgmap_churn.ko rounds=50
 	pids=""
 	for c in \$(seq \$(nproc)); do
 		for t in migrate migrate_multiple migrate_fault anon_read anon_write \
 			 anon_read_multiple migrate_release; do
-			echo "-t \$t"
-		done | xargs /hmm-tests -f hmm >/tmp/stress.\$c 2>&1 &
+			echo "-r hmm.hmm_device_private.\$t"
+		done | xargs /hmm-tests >/tmp/stress.\$c 2>&1 &
 		pids="\$pids \$!"
 	done
 	# The helper: unload test_hmm while the tests hold it (refused, EBUSY)
@@ -92,6 +99,7 @@ while [ \$i -lt $stress ]; do
 	done
 	rmmod test_hmm && insmod /test_hmm.ko \$HMM ||
 		echo "dpidx-hmm: stress round \$i: test_hmm reload failed"
+	[ -f /pgmap_churn.ko ] && rmmod pgmap_churn
 done
 [ $stress -gt 0 ] && echo "dpidx-hmm: stress $stress rounds done"
 for m in $mods; do
@@ -151,6 +159,10 @@ grep -q '^dpidx-hmm: insmod test_hmm rc=0$' "$log" || die "test_hmm did not load
 if [ "$stress" -gt 0 ]; then
 	! grep -q '^dpidx-hmm: stress round' "$log" || die "a stress round failed"
 	grep -q "^dpidx-hmm: stress $stress rounds done" "$log" || die "stress did not finish"
+	if [ -n "${DPIDX_HMM_CHURN:-}" ]; then
+		[ "$(grep -c 'pgmap_churn: done 50 rounds, 0 errors' "$log")" = "$stress" ] ||
+			die "pgmap_churn did not finish every round cleanly"
+	fi
 fi
 for m in $mods; do
 	grep -q "^dpidx-hmm: insmod $m rc=0\$" "$log" || die "$m did not load"

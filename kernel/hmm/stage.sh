@@ -51,7 +51,7 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 version=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null || echo unknown)
 
-mkdir -p "$cache/results" "$cache/out"
+mkdir -p "$cache/results"
 export CCACHE_DIR=${CCACHE_DIR:-$cache/ccache}
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
 # The trees' paths are fixed, so absolute paths hash the same every run.
@@ -98,9 +98,11 @@ modules() {
 	mods=("$repo/kernel/dpidx_selftest.ko" "$repo/kernel/dpidx_bench.ko")
 }
 
-# kernel NAME OUT TREE FRAGMENTS...: build in out/OUT, then boot and test.
+# kernel NAME OUT TREE FRAGMENTS...: build in TREE/.dpidx-out/OUT (the same
+# place in every tree, so that ccache shares objects between trees, see
+# build.sh; a re-unpacked tree starts a fresh one), then boot and test.
 kernel() {
-	local name=$1 out=$cache/out/$2 tree=$3 t0 t1
+	local name=$1 out=$3/.dpidx-out/$2 tree=$3 t0 t1
 	shift 3
 	t0=$(date +%s)
 	bash "$here/build.sh" "$tree" "$out" "$@" || die "$name: build failed"
@@ -123,39 +125,42 @@ for step in "${steps[@]}"; do
 	case $step in
 	stock-min)
 		unpack src-stock
-		kernel stock-min stock-min "$cache/src-stock" "$frag_min" ;;
+		kernel stock-min min "$cache/src-stock" "$frag_min" ;;
 	stock-debug)
 		unpack src-stock
-		kernel stock-debug stock-debug "$cache/src-stock" "$frag_min" "$frag_dbg"
+		kernel stock-debug debug "$cache/src-stock" "$frag_min" "$frag_dbg"
 		# dpidx's own modules under KASAN and lockdep, in a kernel with
 		# DEVICE_PRIVATE (its device-private swap-type checks run).
-		modules "$cache/out/stock-debug"
+		modules "$cache/src-stock/.dpidx-out/debug"
 		DPIDX_HMM_MODULES="${mods[*]}" DPIDX_QEMU_LOG=$cache/results/stock-debug-modules.console \
-			bash "$here/run.sh" "$cache/out/stock-debug" "$cache/results/stock-debug-modules.txt" ||
+			bash "$here/run.sh" "$cache/src-stock/.dpidx-out/debug" "$cache/results/stock-debug-modules.txt" ||
 			die "dpidx modules failed under the debug kernel"
-		modules "$cache/out/stock-min"
+		modules "$cache/src-stock/.dpidx-out/min"
 		DPIDX_HMM_MODULES="${mods[*]}" DPIDX_QEMU_LOG=$cache/results/stock-min-modules.console \
-			bash "$here/run.sh" "$cache/out/stock-min" "$cache/results/stock-min-modules.txt" ||
+			bash "$here/run.sh" "$cache/src-stock/.dpidx-out/min" "$cache/results/stock-min-modules.txt" ||
 			die "dpidx modules failed under the minimal kernel"
-		make -s -C "$repo/kernel" KDIR="$cache/out/stock-min" clean >/dev/null 2>&1 || true ;;
+		make -s -C "$repo/kernel" KDIR="$cache/src-stock/.dpidx-out/min" clean >/dev/null 2>&1 || true ;;
 	patched-min)
 		for enc in $encodings; do
 			patched_tree "$enc"
 			# One kept build directory: switching the encoding
 			# rebuilds what includes swap.h or dpidx, not the rest.
-			kernel "patched-min-$enc" patched-min "$cache/src-patched" "$frag_min"
+			kernel "patched-min-$enc" min "$cache/src-patched" "$frag_min"
 			same "patched-min-$enc" stock-min
 		done ;;
 	patched-debug)
 		patched_tree ""
-		kernel patched-debug patched-debug "$cache/src-patched" "$frag_min" "$frag_dbg"
+		kernel patched-debug debug "$cache/src-patched" "$frag_min" "$frag_dbg"
 		same patched-debug stock-debug ;;
 	stress)
 		patched_tree ""
-		[ -f "$cache/out/patched-debug/arch/x86/boot/bzImage" ] || die "stress needs patched-debug"
+		[ -f "$cache/src-patched/.dpidx-out/debug/arch/x86/boot/bzImage" ] || die "stress needs patched-debug"
+		make -s -C "$cache/src-patched/.dpidx-out/debug" M="$here/churn" modules >/dev/null ||
+			die "pgmap_churn does not build"
+		DPIDX_HMM_CHURN=$here/churn/pgmap_churn.ko \
 		DPIDX_HMM_STRESS=${DPIDX_HMM_STRESS:-4} DPIDX_QEMU_SMP=4 \
 			DPIDX_QEMU_LOG=$cache/results/stress.console \
-			bash "$here/run.sh" "$cache/out/patched-debug" "$cache/results/stress.txt" ||
+			bash "$here/run.sh" "$cache/src-patched/.dpidx-out/debug" "$cache/results/stress.txt" ||
 			die "stress run failed" ;;
 	table)
 		bash "$here/table.sh" "$cache/results" "$version" >"$repo/results/hmm-tests.md" ;;
