@@ -40,7 +40,55 @@ int fx_family_by_subject(const char *subject)
 	for (i = 0; i < DPIDX_NR_ENCODINGS; i++)
 		if (!strcmp(subject, dpidx_encodings[i]->name))
 			return FX_ENC + (int)i;
-	return FX_V6;		/* lfht, mtree, xa */
+	return FX_V6;		/* lfht, v6, v6rcu, xa */
+}
+
+/*
+ * The pfn family's one big array, kept for the next pfn build (of any
+ * shape: the largest seen is kept and a prefix reused): in the kernel
+ * vmemmap is a fixed region too, and allocating up to 2 GiB of huge pages
+ * anew (compaction on a busy machine) cost seconds per build, more than
+ * the shape's timed cells.  Other families are rebuilt from scratch in
+ * every repetition.  Reuse zeroes what the build will use.
+ */
+static struct {
+	struct dpidx_page *mem;
+	unsigned long pages;
+} fx_pfn_cache;
+
+static void fx_pfn_drop(void)
+{
+	if (fx_pfn_cache.mem)
+		dpidx_vmemmap_free(fx_pfn_cache.mem,
+				   fx_pfn_cache.pages * sizeof(struct dpidx_page));
+	fx_pfn_cache.mem = NULL;
+	fx_pfn_cache.pages = 0;
+}
+
+static struct dpidx_page *fx_pfn_take(unsigned long pages, unsigned long *got)
+{
+	struct dpidx_page *mem = fx_pfn_cache.mem;
+
+	if (mem && fx_pfn_cache.pages >= pages) {
+		*got = fx_pfn_cache.pages;
+		fx_pfn_cache.mem = NULL;
+		memset(mem, 0, pages * sizeof(*mem));
+		return mem;
+	}
+	fx_pfn_drop();
+	*got = pages;
+	return dpidx_vmemmap_alloc(pages * sizeof(struct dpidx_page), -1);
+}
+
+static void fx_pfn_give(struct dpidx_page *mem, unsigned long pages)
+{
+	if (mem && fx_pfn_cache.mem && fx_pfn_cache.pages >= pages) {
+		dpidx_vmemmap_free(mem, pages * sizeof(*mem));
+		return;
+	}
+	fx_pfn_drop();
+	fx_pfn_cache.mem = mem;
+	fx_pfn_cache.pages = mem ? pages : 0;
 }
 
 /* pfn_to_page(): every mapped range laid out back to back in one array. */
@@ -49,8 +97,7 @@ static int fx_build_pfn(struct fixture *fx)
 	const struct wl_plan *plan = fx->plan;
 	unsigned long r, i, next = 0;
 
-	fx->vmemmap_pages = plan->mapped_pages;
-	fx->vmemmap = dpidx_vmemmap_alloc(plan->mapped_pages * sizeof(struct dpidx_page), -1);
+	fx->vmemmap = fx_pfn_take(plan->mapped_pages, &fx->vmemmap_pages);
 	if (!fx->vmemmap)
 		return -ENOMEM;
 	for (r = 0; r < plan->nr_ranges; r++) {
@@ -115,7 +162,72 @@ static void fx_lfht_destroy(struct fixture *fx)
 	free(fx->lfht_nodes);
 }
 
-/* An encoding's space (or, for v6, flat as the offset allocator). */
+#ifdef BENCH_HAVE_KBASE
+/*
+ * v6's world as v6 builds it: the offsets of every range come from
+ * mtree_alloc_range() on v6's own tree (MT_FLAGS_ALLOC_RANGE, byte keys),
+ * the descriptors are allocated before the range is inserted and freed
+ * before it is erased (memremap_device_private_pagemap() and its undo).
+ * "v6 + RCU" is the same tree with MT_FLAGS_USE_RCU, built by the same
+ * operations, so it hands out the same offsets (checked).  The xarray and
+ * the hash table then index the same pgmaps.
+ */
+static int fx_build_v6(struct fixture *fx)
+{
+	const struct wl_plan *plan = fx->plan;
+	unsigned long i, off, off_rcu;
+	int err = 0;
+
+	fx->v6 = kb_v6_create(0);
+	fx->v6rcu = kb_v6_create(1);
+	fx->xa = kb_xa_create();
+	if (!fx->v6 || !fx->v6rcu || !fx->xa)
+		return -ENOMEM;
+	for (i = 0; i < plan->nr_ops && !err; i++) {
+		const struct wl_op *op = &plan->ops[i];
+		struct dpidx_pgmap *pgmap = &fx->pgmaps[op->range];
+
+		if (op->kind == WL_MAP) {
+			/* The size the descriptor helpers use (types.h). */
+			pgmap->nr_mapped = pgmap->nr_pages;
+			pgmap->pages = dpidx_pgmap_alloc_pages(pgmap, -1);
+			if (!pgmap->pages)
+				return -ENOMEM;
+			err = kb_v6_alloc(fx->v6, pgmap->nr_pages, pgmap, &off);
+			if (!err)
+				err = kb_v6_alloc(fx->v6rcu, pgmap->nr_pages, pgmap, &off_rcu);
+			if (!err && off != off_rcu)
+				err = -EILSEQ;
+			pgmap->base = off;
+		} else {
+			dpidx_pgmap_free_pages(pgmap, pgmap->pages);
+			pgmap->pages = NULL;
+			err = kb_v6_erase(fx->v6, pgmap->base);
+			if (!err)
+				err = kb_v6_erase(fx->v6rcu, pgmap->base);
+		}
+	}
+	if (err) {
+		fprintf(stderr, "dpidx-bench: v6: operation %lu failed: %s\n", i - 1,
+			strerror(-err));
+		return err;
+	}
+	for (i = 0; i < plan->nr_ranges; i++) {
+		struct dpidx_pgmap *pgmap = &fx->pgmaps[i];
+
+		if (!plan->ranges[i].mapped)
+			continue;
+		err = kb_xa_store_range(fx->xa, pgmap->base,
+					pgmap->base + pgmap->nr_pages - 1, pgmap);
+		if (err)
+			return err;
+	}
+	fx->swap_types = DPIDX_V6_SWAP_TYPES;
+	return fx_lfht_build(fx);
+}
+#endif
+
+/* An encoding's space (or, for v6 without kbase, flat as the allocator). */
 static int fx_build_space(struct fixture *fx)
 {
 	const struct wl_plan *plan = fx->plan;
@@ -135,34 +247,14 @@ static int fx_build_space(struct fixture *fx)
 			fx->enc->name, plan->peak_pages, strerror(-err));
 		return err;
 	}
-#ifdef BENCH_HAVE_KBASE
-	if (fx->family == FX_V6) {
-		fx->mtree = kb_mtree_create();
-		fx->xa = kb_xa_create();
-		if (!fx->mtree || !fx->xa)
-			return -ENOMEM;
-	}
-#endif
 	for (i = 0; i < plan->nr_ops; i++) {
 		const struct wl_op *op = &plan->ops[i];
 		struct dpidx_pgmap *pgmap = &fx->pgmaps[op->range];
 
-		if (op->kind == WL_MAP) {
+		if (op->kind == WL_MAP)
 			err = fx->enc->map(fx->space, pgmap, -1);
-#ifdef BENCH_HAVE_KBASE
-			/* v6: mtree_store_range(base, base + nr - 1, pgmap). */
-			if (!err && fx->mtree)
-				err = kb_mtree_store_range(fx->mtree, pgmap->base,
-							   pgmap->base + pgmap->nr_pages - 1,
-							   pgmap);
-#endif
-		} else {
-#ifdef BENCH_HAVE_KBASE
-			if (fx->mtree)
-				kb_mtree_erase(fx->mtree, pgmap->base);
-#endif
+		else
 			err = fx->enc->unmap(fx->space, pgmap);
-		}
 		if (err) {
 			fprintf(stderr, "dpidx-bench: %s: %s of range %lu (%lu pages) failed: %s\n",
 				fx->enc->name, op->kind == WL_MAP ? "map" : "unmap",
@@ -173,18 +265,6 @@ static int fx_build_space(struct fixture *fx)
 	fx->swap_types = fx->family == FX_V6 ? DPIDX_V6_SWAP_TYPES : fx->enc->swap_types;
 	if (fx->family != FX_V6)
 		return 0;
-#ifdef BENCH_HAVE_KBASE
-	for (i = 0; i < plan->nr_ranges; i++) {
-		struct dpidx_pgmap *pgmap = &fx->pgmaps[i];
-
-		if (!plan->ranges[i].mapped)
-			continue;
-		err = kb_xa_store_range(fx->xa, pgmap->base,
-					pgmap->base + pgmap->nr_pages - 1, pgmap);
-		if (err)
-			return err;
-	}
-#endif
 	return fx_lfht_build(fx);
 }
 
@@ -196,8 +276,9 @@ static int fx_keys(struct fixture *fx)
 	fx->uniform = malloc(plan->nr_keys * sizeof(unsigned long));
 	fx->zipf = malloc(plan->nr_keys * sizeof(unsigned long));
 	fx->runs = malloc((plan->nr_runs + 1) * sizeof(unsigned long));
+	fx->spans = malloc((plan->nr_runs + 1) * sizeof(unsigned long));
 	fx->faults = malloc(plan->nr_keys * sizeof(struct fault_key));
-	if (!fx->uniform || !fx->zipf || !fx->runs || !fx->faults)
+	if (!fx->uniform || !fx->zipf || !fx->runs || !fx->spans || !fx->faults)
 		return -ENOMEM;
 	for (i = 0; i < plan->nr_keys; i++) {
 		const struct wl_key *k = &plan->uniform[i];
@@ -212,30 +293,86 @@ static int fx_keys(struct fixture *fx)
 		k = &plan->zipf[i];
 		fx->zipf[i] = fx->pgmaps[k->range].base + k->page;
 	}
-	for (i = 0; i < plan->nr_runs; i++)
-		fx->runs[i] = fx->pgmaps[plan->runs[i].range].base + plan->runs[i].page;
+	for (i = 0; i < plan->nr_runs; i++) {
+		const struct dpidx_pgmap *pgmap = &fx->pgmaps[plan->runs[i].range];
+
+		fx->runs[i] = pgmap->base + plan->runs[i].page;
+		/* Across the end: into the next range, a hole, or nothing. */
+		fx->spans[i] = pgmap->base + pgmap->nr_pages - FX_SPAN_TAIL;
+	}
 	return 0;
 }
 
+struct fx_span {
+	unsigned long lo, hi;
+};
+
+static int fx_span_cmp(const void *a, const void *b)
+{
+	const struct fx_span *x = a, *y = b;
+
+	return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+/* Does [lo, hi) overlap one of the @nr sorted, disjoint @spans? */
+static bool fx_overlaps(const struct fx_span *spans, unsigned long nr,
+			unsigned long lo, unsigned long hi)
+{
+	unsigned long l = 0, h = nr;
+
+	while (l < h) {		/* first span ending after lo */
+		unsigned long m = (l + h) / 2;
+
+		if (spans[m].hi <= lo)
+			l = m + 1;
+		else
+			h = m;
+	}
+	return l < nr && spans[l].lo < hi;
+}
+
 /*
- * How much of the process's anonymous memory is on transparent huge pages
- * once the fixture is built: descriptors (dpidx_vmemmap_alloc) should be,
- * as vmemmap is in the kernel.  Process-wide, from smaps_rollup.
+ * How much of the descriptors' mappings is on transparent huge pages (as
+ * vmemmap is in the kernel): from /proc/self/smaps, the Rss and
+ * AnonHugePages of the mappings that hold a descriptor array only; and the
+ * same for the malloc heap, where the kernel trees', the hash table's and
+ * dpidx's small index nodes live (on THP with glibc.malloc.hugetlb=1, as
+ * bench/run.sh sets: slab memory sits on the kernel's huge-page direct map).
  */
 static void fx_thp(struct fixture *fx)
 {
-	FILE *f = fopen("/proc/self/smaps_rollup", "r");
-	char line[128];
-	unsigned long kb;
+	struct fx_span *spans = calloc(fx->plan->nr_ranges + 1, sizeof(*spans));
+	unsigned long lo, hi, kb, r, nr = 0;
+	char line[256];
+	bool in = false, heap = false;
+	FILE *f;
 
+	if (!spans)
+		return;
+	for (r = 0; r < fx->plan->nr_ranges; r++)
+		if (fx->pgmaps[r].pages) {
+			spans[nr].lo = (unsigned long)fx->pgmaps[r].pages;
+			spans[nr].hi = spans[nr].lo +
+				fx->pgmaps[r].nr_pages * sizeof(struct dpidx_page);
+			nr++;
+		}
+	qsort(spans, nr, sizeof(*spans), fx_span_cmp);
+	f = fopen("/proc/self/smaps", "r");
 	while (f && fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "Anonymous: %lu kB", &kb) == 1)
-			fx->anon_kb = kb;
-		else if (sscanf(line, "AnonHugePages: %lu kB", &kb) == 1)
-			fx->thp_kb = kb;
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+			in = fx_overlaps(spans, nr, lo, hi);
+			heap = strstr(line, "[heap]") != NULL;
+		} else if (sscanf(line, "Rss: %lu kB", &kb) == 1) {
+			fx->desc_kb += in ? kb : 0;
+			fx->heap_kb += heap ? kb : 0;
+		} else if (sscanf(line, "AnonHugePages: %lu kB", &kb) == 1) {
+			fx->desc_thp_kb += in ? kb : 0;
+			fx->heap_thp_kb += heap ? kb : 0;
+		}
 	}
 	if (f)
 		fclose(f);
+	free(spans);
 }
 
 struct fixture *fx_build(const struct wl_plan *plan, int family)
@@ -259,9 +396,15 @@ struct fixture *fx_build(const struct wl_plan *plan, int family)
 	}
 	if (family == FX_PFN) {
 		err = fx_build_pfn(fx);
+	} else if (family == FX_V6) {
+#ifdef BENCH_HAVE_KBASE
+		err = fx_build_v6(fx);
+#else
+		fx->enc = dpidx_enc_by_name("flat");
+		err = fx_build_space(fx);
+#endif
 	} else {
-		fx->enc = family == FX_V6 ? dpidx_enc_by_name("flat") :
-					    dpidx_encodings[family - FX_ENC];
+		fx->enc = dpidx_encodings[family - FX_ENC];
 		err = fx_build_space(fx);
 	}
 	if (!err)
@@ -277,14 +420,26 @@ struct fixture *fx_build(const struct wl_plan *plan, int family)
 	return fx;
 }
 
+void fx_release_cache(void)
+{
+	fx_pfn_drop();
+}
+
 void fx_destroy(struct fixture *fx)
 {
 	if (!fx)
 		return;
 	fx_lfht_destroy(fx);
 #ifdef BENCH_HAVE_KBASE
-	if (fx->mtree)
-		kb_mtree_destroy(fx->mtree);
+	if (fx->family == FX_V6) {
+		unsigned long r;
+
+		for (r = 0; r < fx->plan->nr_ranges; r++)
+			if (fx->pgmaps[r].pages)
+				dpidx_pgmap_free_pages(&fx->pgmaps[r], fx->pgmaps[r].pages);
+	}
+	kb_v6_destroy(fx->v6);
+	kb_v6_destroy(fx->v6rcu);
 	if (fx->xa)
 		kb_xa_destroy(fx->xa);
 #endif
@@ -293,11 +448,12 @@ void fx_destroy(struct fixture *fx)
 		free(fx->space);
 	}
 	if (fx->vmemmap)
-		dpidx_vmemmap_free(fx->vmemmap, fx->vmemmap_pages * sizeof(struct dpidx_page));
+		fx_pfn_give(fx->vmemmap, fx->vmemmap_pages);
 	free(fx->pgmaps);
 	free(fx->uniform);
 	free(fx->zipf);
 	free(fx->runs);
+	free(fx->spans);
 	free(fx->faults);
 	free(fx);
 }

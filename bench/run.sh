@@ -7,17 +7,27 @@
 # and name the fastest encoding on the fault path.
 #
 # usage: bench/run.sh [--full] [--shapes=a,b,...] [--no-install] [--no-kernel]
-#                     [--compare=OLD.json] [-- extra Google Benchmark flags]
-#   --full        all shapes, 4x the keys, 5 repetitions, longer runs
+#                     [--no-sys] [--compare=OLD.json] [-- extra Google Benchmark flags]
+#   --full        all shapes, 4x the keys, 15 repetitions, longer runs
 #   --shapes=     a subset (dpidx-bench --list-shapes), or custom:<R>x<P>
 #   --no-install  never call apt-get (fail with a one-line message instead)
 #   --no-kernel   skip the kernel maple tree / xarray baselines on purpose
 #   --compare=    also compare against an earlier run with compare.py
+#   --no-sys      skip dpidx-sys (system behaviour: scaling, update, memory,
+#                 backing, NUMA; ~1 minute by default, --full much longer),
+#                 whose JSON goes to results/sys/<same name>.json
 # Environment: DPIDX_LINUX_SOURCE, the linux-source tarball (default
 # /usr/src/linux-source-6.12.tar.xz).
 #
-# The default run takes a few minutes on 2 cores and needs ~3 GiB of RAM
-# (one shape's descriptors at a time, 2 GiB for the largest).
+# Every run: 9 or more repetitions, each in a fresh order drawn from a
+# recorded seed (dpidx-bench --seed=N replays one), and the JSON context
+# records the commit, whether the tree was dirty and the sha256 of
+# include/dpidx/ (bench/report.py --header-hash): only a run from a clean
+# tree whose hash is the current one counts for the verdict.
+#
+# The default run takes a few minutes on 2 cores and needs ~5 GiB of RAM
+# (two shapes' worth of descriptors at most: the pfn array is kept while
+# another family of the same shape runs; 2 GiB each for the largest).
 set -eu
 
 die() {
@@ -28,16 +38,17 @@ die() {
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-full=0 install=1 kernel=1 shapes="" compare="" extra=""
+full=0 install=1 kernel=1 shapes="" compare="" extra="" sysb=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	--full) full=1 ;;
 	--no-install) install=0 ;;
 	--no-kernel) kernel=0 ;;
+	--no-sys) sysb=0 ;;
 	--shapes=*) shapes=${1#--shapes=} ;;
 	--compare=*) compare=${1#--compare=} ;;
 	--) shift; extra="$*"; break ;;
-	-h|--help) sed -n '3,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown option '$1' (see bench/run.sh --help)" ;;
 	esac
 	shift
@@ -79,7 +90,7 @@ fi
 meson configure "$build" -Dbench=true -Dbuildtype=release "$src_opt" >/dev/null &&
 	meson configure "$build" -Doptimization=2 -Db_ndebug=true >/dev/null ||
 	die "meson configure failed (see $build/meson-logs)"
-ninja -C "$build" -j2 bench/dpidx-bench bench/dpidx-instr >/dev/null ||
+ninja -C "$build" -j2 bench/dpidx-bench bench/dpidx-instr bench/dpidx-sys >/dev/null ||
 	die "build failed: ninja -C $build shows why"
 bin=$build/bench/dpidx-bench
 [ $kernel = 1 ] ||
@@ -94,23 +105,54 @@ json=results/$machine-$(date -u +%Y%m%d).json
 [ -e "$json" ] && json=results/$machine-$(date -u +%Y%m%d-%H%M).json
 args=""
 [ -n "$shapes" ] && args="--shapes=$shapes"
+# 9 repetitions is what compare.py's U test asks for; the per-cell time is
+# cut instead (0.01 s, a fifth of the old 0.05 s), so the default run costs
+# about what it did.
 if [ $full = 1 ]; then
-	args="$args --full --benchmark_repetitions=5 --benchmark_min_time=0.2"
+	reps=15
+	args="$args --full --repetitions=$reps --cold-iterations=64 --benchmark_min_time=0.1"
 else
-	args="$args --benchmark_repetitions=3 --benchmark_min_time=0.05"
+	reps=9
+	args="$args --repetitions=$reps --cold-iterations=32 --benchmark_min_time=0.01"
 fi
 # Shapes first: a wrong name or size stops here with one line.
-"$bin" $args --benchmark_list_tests=true >/dev/null || exit 1
-n=$("$bin" $args --benchmark_list_tests=true | wc -l)
-echo "bench/run.sh: $n benchmarks, $( [ $full = 1 ] && echo full || echo default) run -> $json"
+"$bin" $args --repetitions=1 --benchmark_list_tests=true >/dev/null || exit 1
+n=$("$bin" $args --repetitions=1 --benchmark_list_tests=true | wc -l)
+# What makes a run count (bench/report.py): a clean tree (no change to a
+# tracked file but results/README.md, which every run rewrites; untracked
+# files such as earlier results do not build into anything) and the hash of
+# the headers it measured.
+dirty=true
+git -C "$root" diff --quiet HEAD -- . ':(exclude)results/README.md' 2>/dev/null &&
+	dirty=false
+hash=$(/usr/bin/python3 bench/report.py --header-hash) || die "cannot hash include/dpidx/"
+commit=$(git -C "$root" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+[ $dirty = false ] ||
+	echo "bench/run.sh: the tree has uncommitted changes: this run will not count for the verdict"
+echo "bench/run.sh: $n benchmarks x $reps interleaved repetitions, $( [ $full = 1 ] && echo full || echo default) run -> $json"
 log=$build/bench-last.log
+# Index memory on equal footing: every subject's index nodes on THP (the
+# malloc heap too, where the kernel trees' nodes live), as slab memory sits
+# on the kernel's huge-page direct map.
 # shellcheck disable=SC2086
-"$bin" $args --benchmark_out="$json" --benchmark_out_format=json \
-	--benchmark_display_aggregates_only=true $extra 2>&1 | tee "$log" |
-	grep -E '_median|^timer|SKIP|ERROR|error' || true
+GLIBC_TUNABLES=glibc.malloc.hugetlb=1 \
+"$bin" $args --out="$json" --context=tree_dirty=$dirty \
+	--context=include_dpidx_sha256="$hash" --context=tree_commit="$commit" \
+	$extra 2>&1 | tee "$log" |
+	grep --line-buffered -E '^control/load/evicted|SKIP|ERROR|error' || true
 [ -s "$json" ] || die "no results written; see $log"
 grep -q '"error_occurred": true' "$json" &&
 	echo "bench/run.sh: some benchmarks reported errors (see $log)"
+
+# ---- 3b. system behaviour (bench/sys_bench.c) ----------------------------------
+if [ $sysb = 1 ]; then
+	mkdir -p results/sys
+	sysjson=results/sys/$(basename "$json")
+	echo "bench/run.sh: system behaviour ($( [ $full = 1 ] && echo full || echo default)) -> $sysjson"
+	"$build/bench/dpidx-sys" $( [ $full = 1 ] && echo --full) --out="$sysjson" \
+		>"$build/sys-last.log" 2>&1 || die "dpidx-sys failed; see $build/sys-last.log"
+	grep -v '^  ' "$build/sys-last.log" || true
+fi
 
 # ---- 4. report ---------------------------------------------------------------
 if [ -n "$compare" ]; then

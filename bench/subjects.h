@@ -17,13 +17,17 @@
  *   E       family E: dpidx_E_* from include/dpidx/E.h, one per encoding
  *   lfht    family "v6": liburcu's RCU lock-free hash table, one node per
  *           512-offset chunk -> pgmap, then pgmap->pages[offset - base]
- *   mtree   family "v6": the kernel's own maple tree (bench/kbase), one
- *           mtree_store_range() per range -> pgmap, as v6 does
+ *   v6      family "v6": the kernel's own maple tree (bench/kbase) exactly
+ *           as the series declares it: MT_FLAGS_ALLOC_RANGE, no RCU flag,
+ *           byte keys (offset << PAGE_SHIFT), offsets from
+ *           mtree_alloc_range(); mtree_load() then pgmap->pages[off - base]
+ *   v6rcu   family "v6": the same tree with MT_FLAGS_USE_RCU ("v6 + RCU",
+ *           what lockless readers need)
  *   xa      family "v6": the kernel's xarray, one multi-index store per range
  *
- * The v6 family's offsets are handed out by a flat space (first fit in
- * 512-offset chunks, like v6's mtree_alloc_range() into its offset tree);
- * the baselines then index the same pgmaps, so they resolve to the same
+ * The v6 family's offsets are handed out by v6's own mtree_alloc_range()
+ * (without kbase: by a flat space, first fit in 512-offset chunks); the
+ * other baselines index the same pgmaps, so they resolve to the same
  * descriptors.
  *
  * Each subject S provides, all static inline (no function pointer in any
@@ -46,6 +50,9 @@
 #ifdef BENCH_HAVE_KBASE
 #include "kbase.h"
 #endif
+
+/* span512 windows start this many pages before the end of a range. */
+#define FX_SPAN_TAIL	200UL
 
 /* The fault-path key: what do_swap_page() holds before resolving. */
 struct fault_key {
@@ -80,22 +87,26 @@ struct fixture {
 	struct fx_chunk_node *lfht_nodes;
 	unsigned long lfht_nr;
 #ifdef BENCH_HAVE_KBASE
-	struct kb_mtree *mtree;
+	struct kb_v6 *v6, *v6rcu;
 	struct kb_xa *xa;
 #endif
 	/* Keys, in this fixture's offsets. */
 	unsigned long *uniform;
 	unsigned long *zipf;
 	unsigned long *runs;
+	unsigned long *spans;		/* 200 pages before a range's end */
 	struct fault_key *faults;	/* uniform keys as swap PTEs */
 	unsigned int swap_types;	/* swap types the family's PTEs consume */
 	unsigned long setup_ns;
-	unsigned long anon_kb, thp_kb;	/* process-wide, after the build */
+	unsigned long desc_kb, desc_thp_kb;	/* mappings holding descriptors */
+	unsigned long heap_kb, heap_thp_kb;	/* the malloc heap (index nodes) */
 };
 
 /* Build the fixture of @family for @plan; NULL with a message on failure. */
 struct fixture *fx_build(const struct wl_plan *plan, int family);
 void fx_destroy(struct fixture *fx);
+/* Free what fx_destroy() keeps for the next build (the pfn array). */
+void fx_release_cache(void);
 const char *fx_family_name(int family);
 int fx_family_by_subject(const char *subject);
 
@@ -164,42 +175,38 @@ static inline struct dpidx_page *lfht_lookup(struct fixture *fx, unsigned long o
 	return fx_pgmap_page(lfht_pgmap(fx, offset), offset);
 }
 
-/* Per page, as hmm_range_fault() resolves each PTE on its own today. */
-static inline unsigned long lfht_range(struct fixture *fx, unsigned long offset,
-				       unsigned long n, struct dpidx_page **pages)
-{
-	unsigned long i;
+/* ---- v6, v6rcu, xa: the kernel's own (bench/kbase) ----------------------- */
 
-	for (i = 0; i < n; i++)
-		pages[i] = lfht_lookup(fx, offset + i);
-	return n;
-}
-
-static inline struct dpidx_page *lfht_pte_to_page(struct fixture *fx, uint64_t pte)
-{
-	if (unlikely(!dpidx_v6_swp_pte_is_device_private(pte)))
-		return NULL;
-	return lfht_lookup(fx, dpidx_v6_swp_pte_offset(pte));
-}
-
-/* ---- mtree, xa: the kernel's own (bench/kbase) -------------------------- */
-
-#ifdef BENCH_HAVE_KBASE
-#define FX_KBASE_SUBJECT(S, load)						\
-static inline struct dpidx_page *S##_lookup(struct fixture *fx,		\
-					    unsigned long offset)		\
-{										\
-	return fx_pgmap_page((struct dpidx_pgmap *)load(fx->S, offset), offset); \
-}										\
+/*
+ * hmm_range_fault() for a pgmap-indexed baseline, batched as v6 could do
+ * it: one index lookup per pgmap crossed, then pgmap->pages[] for every
+ * offset of the window inside that pgmap; an offset no pgmap covers costs
+ * one lookup and resolves to NULL.
+ */
+#define FX_PGMAP_RANGE(S)							\
 static inline unsigned long S##_range(struct fixture *fx, unsigned long offset,\
 				      unsigned long n, struct dpidx_page **pages)\
 {										\
-	unsigned long i;							\
+	unsigned long i = 0;							\
 										\
-	for (i = 0; i < n; i++)							\
-		pages[i] = S##_lookup(fx, offset + i);				\
+	while (i < n) {								\
+		struct dpidx_pgmap *pgmap = S##_pgmap(fx, offset + i);		\
+		unsigned long end;						\
+										\
+		if (!pgmap || offset + i - pgmap->base >= pgmap->nr_pages) {	\
+			pages[i++] = NULL;					\
+			continue;						\
+		}								\
+		end = pgmap->base + pgmap->nr_pages - offset;			\
+		if (end > n)							\
+			end = n;						\
+		for (; i < end; i++)						\
+			pages[i] = pgmap->pages + (offset + i - pgmap->base);	\
+	}									\
 	return n;								\
-}										\
+}
+
+#define FX_PGMAP_PTE(S)								\
 static inline struct dpidx_page *S##_pte_to_page(struct fixture *fx,		\
 						 uint64_t pte)			\
 {										\
@@ -207,9 +214,46 @@ static inline struct dpidx_page *S##_pte_to_page(struct fixture *fx,		\
 		return NULL;							\
 	return S##_lookup(fx, dpidx_v6_swp_pte_offset(pte));			\
 }
-FX_KBASE_SUBJECT(mtree, kb_mtree_load)
-FX_KBASE_SUBJECT(xa, kb_xa_load)
-#define BENCH_FOR_EACH_KBASE(X)	X(mtree) X(xa)
+
+FX_PGMAP_RANGE(lfht)
+FX_PGMAP_PTE(lfht)
+
+#ifdef BENCH_HAVE_KBASE
+/*
+ * v6's device_private_offset_to_page(): mtree_load() (which takes
+ * rcu_read_lock() itself) then &pgmap->pages[offset - base], no bounds
+ * check: the tree's range is the pgmap's.
+ */
+#define FX_V6_SUBJECT(S)							\
+static inline struct dpidx_pgmap *S##_pgmap(struct fixture *fx,		\
+					    unsigned long offset)		\
+{										\
+	return (struct dpidx_pgmap *)kb_v6_load(fx->S, offset);			\
+}										\
+static inline struct dpidx_page *S##_lookup(struct fixture *fx,		\
+					    unsigned long offset)		\
+{										\
+	struct dpidx_pgmap *pgmap = S##_pgmap(fx, offset);			\
+										\
+	return likely(pgmap) ? &pgmap->pages[offset - pgmap->base] : NULL;	\
+}										\
+FX_PGMAP_RANGE(S)								\
+FX_PGMAP_PTE(S)
+FX_V6_SUBJECT(v6)
+FX_V6_SUBJECT(v6rcu)
+
+static inline struct dpidx_pgmap *xa_pgmap(struct fixture *fx, unsigned long offset)
+{
+	return (struct dpidx_pgmap *)kb_xa_load(fx->xa, offset);
+}
+
+static inline struct dpidx_page *xa_lookup(struct fixture *fx, unsigned long offset)
+{
+	return fx_pgmap_page(xa_pgmap(fx, offset), offset);
+}
+FX_PGMAP_RANGE(xa)
+FX_PGMAP_PTE(xa)
+#define BENCH_FOR_EACH_KBASE(X)	X(v6) X(v6rcu) X(xa)
 #else
 #define BENCH_FOR_EACH_KBASE(X)
 #endif

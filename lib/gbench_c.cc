@@ -6,6 +6,8 @@
 // benchmark::Benchmark *: the casts below are the whole adaptation.
 
 #include <benchmark/benchmark.h>
+#include <fstream>
+#include <memory>
 #include <string>
 
 #include "gbench_c.h"
@@ -20,7 +22,81 @@ static benchmark::internal::Benchmark *B(struct gb_bench *b)
 	return reinterpret_cast<benchmark::internal::Benchmark *>(b);
 }
 
+// Several RunSpecifiedBenchmarks() passes into one console and one JSON
+// file: the context is reported once, each pass's runs are appended, and
+// the JSON is closed by gb_output_close() only.  Google Benchmark's own
+// --benchmark_out reopens (truncates) its file on every pass.
+class TeeReporter : public benchmark::BenchmarkReporter {
+public:
+	TeeReporter(const std::string &path)
+		: console_(benchmark::ConsoleReporter::OO_None)
+	{
+		if (!path.empty()) {
+			file_.open(path);
+			json_.reset(new benchmark::JSONReporter());
+			json_->SetOutputStream(&file_);
+			json_->SetErrorStream(&file_);
+		}
+	}
+	bool ok() const { return !json_ || file_.is_open(); }
+	bool ReportContext(const Context &c) override
+	{
+		if (started_)
+			return true;
+		started_ = true;
+		bool r = console_.ReportContext(c);
+		return (!json_ || json_->ReportContext(c)) && r;
+	}
+	void ReportRuns(const std::vector<Run> &runs) override
+	{
+		console_.ReportRuns(runs);
+		if (json_)
+			json_->ReportRuns(runs);
+	}
+	void Finalize() override {}
+	void Close()
+	{
+		console_.Finalize();
+		if (json_) {
+			json_->Finalize();
+			file_.close();
+		}
+	}
+
+private:
+	benchmark::ConsoleReporter console_;
+	std::unique_ptr<benchmark::JSONReporter> json_;
+	std::ofstream file_;
+	bool started_ = false;
+};
+
+static std::unique_ptr<TeeReporter> tee;
+
 extern "C" {
+
+int gb_output_open(const char *json_path)
+{
+	tee.reset(new TeeReporter(json_path ? json_path : ""));
+	return tee->ok() ? 0 : -1;
+}
+
+uint64_t gb_run_pass(void)
+{
+	return tee ? benchmark::RunSpecifiedBenchmarks(tee.get()) :
+		     benchmark::RunSpecifiedBenchmarks();
+}
+
+void gb_output_close(void)
+{
+	if (tee)
+		tee->Close();
+	tee.reset();
+}
+
+void gb_clear_registered(void)
+{
+	benchmark::ClearRegisteredBenchmarks();
+}
 
 void gb_initialize(int *argc, char **argv)
 {
@@ -141,14 +217,50 @@ void gb_repetitions(struct gb_bench *b, int n)
 	B(b)->Repetitions(n);
 }
 
-bool gb_keep_running(struct gb_state *st)
+static gb_fn_hook gb_hook_begin, gb_hook_end;
+
+void gb_set_loop_hooks(gb_fn_hook begin, gb_fn_hook end)
+{
+	gb_hook_begin = begin;
+	gb_hook_end = end;
+}
+
+// iterations() is 0 only before the loop's first call; false comes once.
+static bool gb_hooked(struct gb_state *st, bool (*run)(struct gb_state *, int64_t),
+		      int64_t n)
+{
+	bool more;
+
+	if (gb_hook_begin && S(st)->iterations() == 0)
+		gb_hook_begin(st);
+	more = run(st, n);
+	if (!more && gb_hook_end)
+		gb_hook_end(st);
+	return more;
+}
+
+static bool gb_run_one(struct gb_state *st, int64_t)
 {
 	return S(st)->KeepRunning();
 }
 
-bool gb_keep_running_batch(struct gb_state *st, int64_t n)
+static bool gb_run_batch(struct gb_state *st, int64_t n)
 {
 	return S(st)->KeepRunningBatch(n);
+}
+
+bool gb_keep_running(struct gb_state *st)
+{
+	if (!gb_hook_begin && !gb_hook_end)
+		return S(st)->KeepRunning();
+	return gb_hooked(st, gb_run_one, 1);
+}
+
+bool gb_keep_running_batch(struct gb_state *st, int64_t n)
+{
+	if (!gb_hook_begin && !gb_hook_end)
+		return S(st)->KeepRunningBatch(n);
+	return gb_hooked(st, gb_run_batch, n);
 }
 
 void gb_pause_timing(struct gb_state *st)

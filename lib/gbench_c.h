@@ -69,6 +69,17 @@ uint64_t gb_run_specified(void);
 void gb_shutdown(void);
 /* gb_initialize + unrecognized check + run + shutdown; returns 0 or 1. */
 int gb_main(int argc, char **argv);
+/*
+ * Several passes into one output, for interleaved repetitions: open the
+ * console + JSON output once (@json_path NULL: console only; do not also
+ * pass --benchmark_out), then per pass register, gb_run_pass(),
+ * gb_clear_registered(); gb_output_close() ends the JSON.
+ * gb_output_open() returns 0, or -1 when the file cannot be written.
+ */
+int gb_output_open(const char *json_path);
+uint64_t gb_run_pass(void);
+void gb_clear_registered(void);
+void gb_output_close(void);
 /* Key/value pair in the "context" of the console and JSON output. */
 void gb_add_custom_context(const char *key, const char *value);
 
@@ -89,6 +100,15 @@ void gb_use_manual_time(struct gb_bench *b);
 void gb_min_time(struct gb_bench *b, double seconds);
 void gb_iterations(struct gb_bench *b, int64_t n);
 void gb_repetitions(struct gb_bench *b, int n);
+
+/*
+ * Loop hooks: @begin runs on a benchmark thread just before its first
+ * gb_keep_running*() call, @end just after the call that returns false,
+ * both on that thread (e.g. to start and read hardware counters around the
+ * loop, bench/perfcounters.h).  NULL: none.  Set before gb_run_specified().
+ */
+typedef void (*gb_fn_hook)(struct gb_state *st);
+void gb_set_loop_hooks(gb_fn_hook begin, gb_fn_hook end);
 
 /* ---- inside a benchmark ------------------------------------------------ */
 

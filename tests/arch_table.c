@@ -11,6 +11,11 @@
 #include <dpidx/dpidx.h>
 
 /* 2^shift bytes in the largest binary unit that keeps it whole. */
+static int dpidx_ilog2(unsigned long v)
+{
+	return 63 - __builtin_clzl(v);
+}
+
 static void print_size(FILE *f, int shift)
 {
 	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB",
@@ -100,16 +105,24 @@ static int dpidx_arch_table(FILE *f)
 	for (i = 0; i < DPIDX_NR_ARCHS; i++)
 		print_row(f, &dpidx_archs[i]);
 	fprintf(f, "\nThe library's swap PTEs model x86-64: tag bit %d, payload %d "
-		"bits, DPIDX_TAG_MAX_PAGES = 2^%d.  The same tag bit serves "
-		"4-level and 5-level paging, but MAX_PHYSMEM_BITS is chosen at "
-		"boot and the A/D bits move with it, so a kernel that can boot "
-		"either way keeps the payload at the 4-level 34 bits (the 5-level "
-		"row is what a 5-level-only kernel could use).  "
+		"bits (2^%d values, 64 TiB); a tag space holds up to "
+		"DPIDX_TAG_MAX_PAGES = 2^%d pages in up to DPIDX_TAG_MAX_RANGES = "
+		"2^%d ranges (a range takes whole 2^%d-page slots).  The same tag "
+		"bit serves 4-level and 5-level paging, but MAX_PHYSMEM_BITS is "
+		"chosen at boot and the migration A/D bits move with it (34/35 "
+		"with 4-level, 40/41 with 5-level), so the values keep the 4-level "
+		"34-bit payload in both modes (the 5-level row is what a "
+		"5-level-only kernel could use) and only the A/D mask a decoder "
+		"ignores on migration kinds follows the mode in force: the "
+		"kernel's own SWP_PFN_BITS under __KERNEL__, "
+		"-DDPIDX_X86_PGTABLE_L5=1 in userspace (the edges suite runs both).  "
 		"ppc64 radix with 64K pages has no room: its swap offset "
 		"(_PAGE_PA_MAX 53 - PAGE_SHIFT 16 = 37 bits) is exactly the 35 PFN "
 		"bits plus the A/D bits, so a tag there needs a wider swap offset "
 		"or migration entries without A/D bits.\n",
-		DPIDX_TAG_BIT_SHIFT, DPIDX_TAG_PAYLOAD_BITS, DPIDX_TAG_PAYLOAD_BITS);
+		DPIDX_TAG_BIT_SHIFT, DPIDX_TAG_PAYLOAD_BITS, DPIDX_TAG_PAYLOAD_BITS,
+		dpidx_ilog2(DPIDX_TAG_MAX_PAGES), dpidx_ilog2(DPIDX_TAG_MAX_RANGES),
+		DPIDX_TAG_INDEX_BITS);
 	return 0;
 }
 

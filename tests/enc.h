@@ -6,7 +6,9 @@
  *
  * Plugging in an encoding E takes one line in DPIDX_FOR_EACH_ENCODING and
  * needs from its header: the API.md functions, DPIDX_E_SWAP_TYPES,
- * DPIDX_E_MAX_PAGES (the largest max_pages init() accepts) and
+ * DPIDX_E_MAX_PAGES (the largest max_pages init() accepts),
+ * DPIDX_E_MAX_RANGES (how many ranges init() promises to hold its
+ * max_pages in; ~0UL when only max_pages bounds them) and
  * dpidx_E_check() (structural invariants; 0 or a negative errno; called with
  * no writer running).
  */
@@ -23,6 +25,7 @@ struct dpidx_enc {
 	size_t space_size;
 	unsigned int swap_types;
 	unsigned long max_pages;
+	unsigned long max_ranges;
 	int (*init)(void *s, unsigned long max_pages);
 	void (*destroy)(void *s);
 	int (*map)(void *s, struct dpidx_pgmap *pgmap, int nid);
@@ -62,6 +65,7 @@ static const struct dpidx_enc dpidx_enc_##E = {					\
 	.space_size = sizeof(struct dpidx_##E),					\
 	.swap_types = DPIDX_##UE##_SWAP_TYPES,					\
 	.max_pages = DPIDX_##UE##_MAX_PAGES,					\
+	.max_ranges = DPIDX_##UE##_MAX_RANGES,					\
 	.init = E##_t_init,							\
 	.destroy = E##_t_destroy,						\
 	.map = E##_t_map,							\

@@ -202,8 +202,8 @@ static void verify_model(struct model *m, struct dpidx_maple *s,
 	for (i = 0; i < samples; i++)
 		verify_offset(s, m, rnd_below(s->limit + 1024));
 	verify_offset(s, m, ~0UL);
-	verify_offset(s, m, DPIDX_MAPLE_MAX_PAGES);
-	verify_offset(s, m, DPIDX_MAPLE_MAX_PAGES - 1);
+	verify_offset(s, m, DPIDX_MAPLE_MAX_OFFSETS);
+	verify_offset(s, m, DPIDX_MAPLE_MAX_OFFSETS - 1);
 	for (i = 0; i < samples / 16 + 1; i++)
 		verify_range(s, rnd_below(s->limit), rnd_below(4096) + 1);
 }
@@ -490,7 +490,7 @@ static void test_lookup_range(void)
 	verify_range(&s, 1, 3 * nr);
 	for (i = 0; i < 200; i++)
 		verify_range(&s, rnd_below(3 * nr), rnd_below(600) + 1);
-	verify_range(&s, DPIDX_MAPLE_MAX_PAGES - 3, 6);
+	verify_range(&s, DPIDX_MAPLE_MAX_OFFSETS - 3, 6);
 	/* Wrapping past ~0UL back to offset 0, which may be mapped. */
 	dpidx_read_lock();
 	EXPECT(dpidx_maple_lookup_range(&s, ~0UL - 3, 8, pages) == 8);
@@ -511,8 +511,8 @@ static bool root_is_one(struct dpidx_maple *s)
 static void verify_few(struct dpidx_maple *s, struct dpidx_pgmap *p, unsigned int n,
 		       const bool *mapped)
 {
-	unsigned long probe[] = { 0, 1, ~0UL, ~0UL - 1, DPIDX_MAPLE_MAX_PAGES,
-				  DPIDX_MAPLE_MAX_PAGES - 1, s->limit, s->limit - 1 };
+	unsigned long probe[] = { 0, 1, ~0UL, ~0UL - 1, DPIDX_MAPLE_MAX_OFFSETS,
+				  DPIDX_MAPLE_MAX_OFFSETS - 1, s->limit, s->limit - 1 };
 	unsigned long o, b, e;
 	unsigned int i, j, k;
 	struct dpidx_page *want;

@@ -189,10 +189,14 @@ static void test_kind_types(void)
 			CHECK(dpidx_swp_pte_type(pte) ==
 			      DPIDX_SWP_MIGRATION_READ(DPIDX_TAG_SWAP_TYPES) +
 			      (all_kinds[i] - DPIDX_MIGRATION_READ));
-		else
-			CHECK(dpidx_swp_pte_type(pte) ==
-			      DPIDX_SWP_DEVICE_FIRST(DPIDX_TAG_SWAP_TYPES) + all_kinds[i]);
 	}
+	/* Mainline's order (6.12 linux/swap.h): SWP_DEVICE_WRITE, _READ, then exclusive. */
+	CHECK(dpidx_swp_pte_type(dpidx_tag_make_swp_pte(DPIDX_TAG_BIT, DPIDX_DEVICE_WRITE)) ==
+	      DPIDX_SWP_DEVICE_FIRST(DPIDX_TAG_SWAP_TYPES));
+	CHECK(dpidx_swp_pte_type(dpidx_tag_make_swp_pte(DPIDX_TAG_BIT, DPIDX_DEVICE_READ)) ==
+	      DPIDX_SWP_DEVICE_FIRST(DPIDX_TAG_SWAP_TYPES) + 1);
+	CHECK(dpidx_swp_pte_type(dpidx_tag_make_swp_pte(DPIDX_TAG_BIT, DPIDX_DEVICE_EXCLUSIVE)) ==
+	      DPIDX_SWP_DEVICE_FIRST(DPIDX_TAG_SWAP_TYPES) + 2);
 	CHECK(DPIDX_MAX_SWAPFILES(DPIDX_TAG_SWAP_TYPES) == 24);
 }
 
@@ -383,15 +387,19 @@ static void test_capacity(void)
 	CHECK(dpidx_tag_init(&s, DPIDX_TAG_MAX_PAGES) == 0);
 	CHECK(dpidx_tag_index_bytes(&s) < (1UL << 20));	/* sized, not maximal */
 	/* More index bits than exist: a range past the whole payload. */
-	big.nr_pages = DPIDX_TAG_MAX_PAGES + 1;
+	big.nr_pages = DPIDX_TAG_MAX_OFFSETS + 1;
 	CHECK(dpidx_tag_map(&s, &big, -1) == -ENOSPC);
 	CHECK(big.space == NULL && big.pages == NULL);
 	CHECK(dpidx_tag_check(&s) == 0);
 	dpidx_tag_destroy(&s);
 
-	/* Three slots: three 1-page ranges fit, a fourth does not. */
+	/*
+	 * Three slots (one for 2 pages, one more per possible range): three
+	 * 1-page ranges fit, a fourth does not.
+	 */
 	memset(m, 0, sizeof(m));
-	CHECK(dpidx_tag_init(&s, 3) == 0);
+	CHECK(dpidx_tag_init(&s, 2) == 0);
+	CHECK(s.ct.max_chunks == 3);
 	for (i = 0; i < 4; i++)
 		m[i].nr_pages = 1;
 	for (i = 0; i < 3; i++)

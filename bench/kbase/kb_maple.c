@@ -77,6 +77,25 @@ struct kb_mtree *kb_mtree_create(void)
 	return t;
 }
 
+/* v6's tree: it hands out the ranges itself (MT_FLAGS_ALLOC_RANGE), in RCU mode. */
+struct kb_mtree *kb_mtree_create_alloc(void)
+{
+	struct kb_mtree *t;
+
+	pthread_once(&kb_mtree_once, kb_mtree_init_once);
+	t = malloc(sizeof(*t));
+	if (!t)
+		return NULL;
+	mt_init_flags(&t->mt, MT_FLAGS_ALLOC_RANGE | MT_FLAGS_USE_RCU);
+	return t;
+}
+
+int kb_mtree_alloc_range(struct kb_mtree *t, unsigned long *first, void *entry,
+			 unsigned long size, unsigned long min, unsigned long max)
+{
+	return mtree_alloc_range(&t->mt, first, entry, size, min, max, GFP_KERNEL);
+}
+
 int kb_mtree_store_range(struct kb_mtree *t, unsigned long first,
 			 unsigned long last, void *entry)
 {
@@ -115,4 +134,63 @@ unsigned long kb_mtree_node_bytes(void)
 {
 	pthread_once(&kb_mtree_once, kb_mtree_init_once);
 	return kmem_cache_get_alloc(maple_node_cache);
+}
+
+/*
+ * v6 as v6 is (mm/memremap.c of the series): MTREE_INIT(tree,
+ * MT_FLAGS_ALLOC_RANGE), keys are byte addresses (offset << PAGE_SHIFT),
+ * each range's offsets come from mtree_alloc_range(), a lookup is
+ * mtree_load(offset << PAGE_SHIFT).  @rcu adds MT_FLAGS_USE_RCU: what a
+ * lock-free v6 needs (without it, nodes are freed at once under readers).
+ */
+struct kb_v6 {
+	struct maple_tree mt;
+};
+
+#define KB_V6_PAGE_SHIFT	12
+#define KB_V6_MAX_OFFSETS	(1UL << 34)	/* what a v6 swap entry carries */
+
+struct kb_v6 *kb_v6_create(int rcu)
+{
+	struct kb_v6 *t;
+
+	pthread_once(&kb_mtree_once, kb_mtree_init_once);
+	t = malloc(sizeof(*t));
+	if (!t)
+		return NULL;
+	mt_init_flags(&t->mt, MT_FLAGS_ALLOC_RANGE | (rcu ? MT_FLAGS_USE_RCU : 0));
+	return t;
+}
+
+int kb_v6_alloc(struct kb_v6 *t, unsigned long nr_pages, void *entry,
+		unsigned long *offset)
+{
+	unsigned long start = 0;
+	int err;
+
+	err = mtree_alloc_range(&t->mt, &start, entry, nr_pages << KB_V6_PAGE_SHIFT, 0,
+				(KB_V6_MAX_OFFSETS << KB_V6_PAGE_SHIFT) - 1, GFP_KERNEL);
+	if (!err)
+		*offset = start >> KB_V6_PAGE_SHIFT;
+	return err;
+}
+
+void *kb_v6_load(struct kb_v6 *t, unsigned long offset)
+{
+	return mtree_load(&t->mt, offset << KB_V6_PAGE_SHIFT);
+}
+
+int kb_v6_erase(struct kb_v6 *t, unsigned long offset)
+{
+	return mtree_erase(&t->mt, offset << KB_V6_PAGE_SHIFT) ? 0 : -ENOENT;
+}
+
+void kb_v6_destroy(struct kb_v6 *t)
+{
+	if (!t)
+		return;
+	if (mt_in_rcu(&t->mt))
+		mt_clear_in_rcu(&t->mt);
+	mtree_destroy(&t->mt);
+	free(t);
 }

@@ -46,6 +46,15 @@ struct kb_xa;
 
 /* Return: a new empty tree, or NULL when out of memory. */
 struct kb_mtree *kb_mtree_create(void);
+/* A tree with MT_FLAGS_ALLOC_RANGE | MT_FLAGS_USE_RCU, as v6's offset tree. */
+struct kb_mtree *kb_mtree_create_alloc(void);
+/*
+ * mtree_alloc_range() on such a tree: the lowest free @size indices in
+ * [@min, @max] get @entry; the first one is returned in @first.
+ * Return: 0, -EBUSY (no room), -EINVAL or -ENOMEM.
+ */
+int kb_mtree_alloc_range(struct kb_mtree *mt, unsigned long *first, void *entry,
+			 unsigned long size, unsigned long min, unsigned long max);
 /* mtree_store_range(): Return: 0, -EINVAL or -ENOMEM. */
 int kb_mtree_store_range(struct kb_mtree *mt, unsigned long first,
 			 unsigned long last, void *entry);
@@ -58,6 +67,24 @@ int kb_mtree_erase(struct kb_mtree *mt, unsigned long index);
  * freed at once, so no reader may still use @mt.
  */
 void kb_mtree_destroy(struct kb_mtree *mt);
+
+/*
+ * v6's own tree, as the series declares it: MT_FLAGS_ALLOC_RANGE, no RCU
+ * flag (@rcu nonzero adds MT_FLAGS_USE_RCU: "v6 + RCU"), byte-address keys
+ * (offset << PAGE_SHIFT), offsets handed out by mtree_alloc_range().
+ */
+struct kb_v6;
+/* Return: a new empty tree, or NULL when out of memory. */
+struct kb_v6 *kb_v6_create(int rcu);
+/* mtree_alloc_range() of @nr_pages pages: Return: 0 and *@offset, or -errno. */
+int kb_v6_alloc(struct kb_v6 *t, unsigned long nr_pages, void *entry,
+		unsigned long *offset);
+/* mtree_load(offset << PAGE_SHIFT): Return: the entry, or NULL. */
+void *kb_v6_load(struct kb_v6 *t, unsigned long offset);
+/* mtree_erase(offset << PAGE_SHIFT): Return: 0, or -ENOENT. */
+int kb_v6_erase(struct kb_v6 *t, unsigned long offset);
+/* As kb_mtree_destroy(): no reader may still use @t. */
+void kb_v6_destroy(struct kb_v6 *t);
 
 /* Return: a new empty xarray, or NULL when out of memory. */
 struct kb_xa *kb_xa_create(void);

@@ -314,6 +314,35 @@ static void stress(const struct ops *o)
 	free(st.pg);
 }
 
+/*
+ * v6's allocation tree: mtree_alloc_range() hands out the lowest free
+ * offsets (byte keys underneath), a freed range is reused first fit, and
+ * lookups resolve every page of a range to its entry and nothing else.
+ */
+static void v6_check(int rcu)
+{
+	static struct fake_pgmap pg[64];
+	unsigned long off[64], i, o;
+	struct kb_v6 *t = kb_v6_create(rcu);
+
+	CHECK(t, "kb_v6_create(%d)", rcu);
+	if (!t)
+		return;
+	for (i = 0; i < 64; i++) {
+		CHECK(!kb_v6_alloc(t, 512, &pg[i], &off[i]), "v6 alloc %lu", i);
+		CHECK(off[i] == i * 512, "v6 alloc %lu at %lu, expected %lu", i, off[i], i * 512);
+	}
+	for (i = 0; i < 64; i++)
+		for (o = 0; o < 512; o += 73)
+			CHECK(kb_v6_load(t, off[i] + o) == &pg[i], "v6 load %lu+%lu", off[i], o);
+	CHECK(kb_v6_load(t, 64 * 512) == NULL, "v6 load past the end");
+	CHECK(!kb_v6_erase(t, off[5]), "v6 erase");
+	CHECK(kb_v6_load(t, off[5] + 1) == NULL, "v6 load after erase");
+	CHECK(kb_v6_erase(t, off[5]) == -ENOENT, "v6 erase twice");
+	CHECK(!kb_v6_alloc(t, 256, &pg[5], &o) && o == off[5], "v6 first fit into the hole");
+	kb_v6_destroy(t);
+}
+
 int main(void)
 {
 	static const unsigned long sizes[] = { 1, 64, 65536 };
@@ -324,11 +353,13 @@ int main(void)
 			run(&all_ops[k], sizes[s]);
 	for (size_t k = 0; k < sizeof(all_ops) / sizeof(all_ops[0]); k++)
 		stress(&all_ops[k]);
+	v6_check(0);
+	v6_check(1);
 	rcu_unregister_thread();
 	if (failures) {
 		fprintf(stderr, "kbase: %d failures\n", failures);
 		return 1;
 	}
-	printf("kbase: maple tree and xarray: all loads correct\n");
+	printf("kbase: maple tree, v6's allocation tree and xarray: all loads correct\n");
 	return 0;
 }

@@ -367,7 +367,7 @@ static inline int dpidx_chunktab_map(struct dpidx_chunktab *ct,
 	err = dpidx_pgmap_prepare(pgmap, ct, ct->max_chunks << shift, nid, &pages);
 	if (err)
 		return err;
-	nr_chunks = DPIDX_DIV_ROUND_UP(pgmap->nr_pages, 1UL << shift);
+	nr_chunks = DPIDX_DIV_ROUND_UP(pgmap->nr_mapped, 1UL << shift);
 
 	dpidx_lock(&ct->lock);
 	err = dpidx_chunktab_reserve(ct, nr_chunks, &chunk);
@@ -375,9 +375,9 @@ static inline int dpidx_chunktab_map(struct dpidx_chunktab *ct,
 		pgmap->pages = pages;
 		pgmap->base = origin | chunk << shift;
 		pgmap->nid = nid;
-		dpidx_chunktab_set_entries(ct, chunk, pgmap->nr_pages, pages, shift);
+		dpidx_chunktab_set_entries(ct, chunk, pgmap->nr_mapped, pages, shift);
 		ct->nr_ranges++;
-		ct->nr_pages += pgmap->nr_pages;
+		ct->nr_pages += pgmap->nr_mapped;
 	}
 	dpidx_unlock(&ct->lock);
 
@@ -387,9 +387,11 @@ static inline int dpidx_chunktab_map(struct dpidx_chunktab *ct,
 }
 
 /*
- * Is @pgmap mapped in @ct, exactly as it claims?  Under @ct->lock.  The
- * space word is tested first: a retiring pgmap's other members are being
- * cleared by its unmap and must not be read.
+ * Is @pgmap mapped in @ct, exactly as map() recorded it?  Under @ct->lock.
+ * The space word is tested first, with acquire (dpidx_pgmap_owned_by()): a
+ * retiring pgmap's other members are being cleared by its unmap and must
+ * not be read, and a pgmap a previous unmap released must be read as that
+ * unmap left it.  Only members dpidx wrote are used, never @nr_pages.
  */
 static inline bool dpidx_chunktab_owns(struct dpidx_chunktab *ct,
 				       const struct dpidx_pgmap *pgmap,
@@ -398,7 +400,7 @@ static inline bool dpidx_chunktab_owns(struct dpidx_chunktab *ct,
 	struct dpidx_chunktab_table *t = dpidx_chunktab_protected(ct);
 	unsigned long key, entry;
 
-	if (READ_ONCE(pgmap->space) != ct || !pgmap->pages)
+	if (!dpidx_pgmap_owned_by(pgmap, ct) || !pgmap->pages)
 		return false;
 	key = pgmap->base ^ origin;
 	if (key & ((1UL << shift) - 1) || key >> shift >= t->nr_chunks)
@@ -432,13 +434,13 @@ static inline int dpidx_chunktab_unmap(struct dpidx_chunktab *ct,
 		return -ENOENT;
 	}
 	chunk = (pgmap->base ^ origin) >> shift;
-	nr_chunks = DPIDX_DIV_ROUND_UP(pgmap->nr_pages, 1UL << shift);
-	dpidx_chunktab_set_entries(ct, chunk, pgmap->nr_pages, NULL, shift);
+	nr_chunks = DPIDX_DIV_ROUND_UP(pgmap->nr_mapped, 1UL << shift);
+	dpidx_chunktab_set_entries(ct, chunk, pgmap->nr_mapped, NULL, shift);
 	dpidx_bitmap_assign(ct->used, chunk, nr_chunks, false);
 	if (chunk < ct->first_free)
 		ct->first_free = chunk;
 	ct->nr_ranges--;
-	ct->nr_pages -= pgmap->nr_pages;
+	ct->nr_pages -= pgmap->nr_mapped;
 	dpidx_pgmap_retire(pgmap);
 	dpidx_unlock(&ct->lock);
 
@@ -453,8 +455,12 @@ static inline int dpidx_chunktab_unmap(struct dpidx_chunktab *ct,
  * @ct:    the chunk table; no writer may run concurrently.
  * @shift: log2 pages per chunk.
  *
- * Readers still inside a section finish first; the ranges left mapped are
- * released (their pgmaps can be mapped again).
+ * The static empty table is published first and stays published: readers
+ * already inside a section finish on the old table (destroy waits for
+ * them before freeing anything), and every later lookup, until the next
+ * init(), bounds-checks against its nr_chunks 0 and returns NULL.  The
+ * ranges left mapped are released (their pgmaps can be mapped again).
+ * A second destroy() finds the empty table and does nothing.
  *
  * Context: may sleep; not inside an RCU read-side section.
  */
@@ -465,7 +471,7 @@ static inline void dpidx_chunktab_destroy(struct dpidx_chunktab *ct,
 	unsigned long chunk = 0, entry;
 	struct dpidx_pgmap *pgmap;
 
-	if (!ct || !ct->table)
+	if (!ct || !ct->table || ct->table == &dpidx_chunktab_empty)
 		return;
 	dpidx_lock(&ct->lock);
 	t = dpidx_chunktab_protected(ct);
@@ -482,15 +488,17 @@ static inline void dpidx_chunktab_destroy(struct dpidx_chunktab *ct,
 		}
 		/* Every range starts on a chunk: this is its first one. */
 		pgmap = dpidx_page_range(dpidx_chunktab_entry_pages(entry));
-		chunk += DPIDX_DIV_ROUND_UP(pgmap->nr_pages, 1UL << shift);
+		chunk += DPIDX_DIV_ROUND_UP(pgmap->nr_mapped, 1UL << shift);
 		dpidx_pgmap_free_pages(pgmap, pgmap->pages);
 		dpidx_pgmap_unclaim(pgmap);
 	}
 	dpidx_chunktab_table_free(t);
 	dpidx_free(ct->used);
 	dpidx_lock_destroy(&ct->lock);
-	ct->table = NULL;
+	/* ct->table stays &dpidx_chunktab_empty: late readers find nothing. */
 	ct->used = NULL;
+	ct->nr_ranges = 0;
+	ct->nr_pages = 0;
 }
 
 /* Does @pgmap own the chunks from @chunk on, exactly?  Under the lock. */
@@ -502,14 +510,14 @@ static inline bool dpidx_chunktab_check_range(struct dpidx_chunktab *ct,
 					      unsigned long origin)
 {
 	unsigned long i, nr, size = 1UL << shift;
-	unsigned long nr_chunks = DPIDX_DIV_ROUND_UP(pgmap->nr_pages, size);
+	unsigned long nr_chunks = DPIDX_DIV_ROUND_UP(pgmap->nr_mapped, size);
 
-	if (pgmap->space != ct || !pgmap->nr_pages ||
+	if (pgmap->space != ct || !pgmap->nr_mapped ||
 	    pgmap->base != (origin | chunk << shift) ||
 	    nr_chunks > t->nr_chunks - chunk)
 		return false;
 	for (i = 0; i < nr_chunks; i++) {
-		nr = pgmap->nr_pages - i * size;
+		nr = pgmap->nr_mapped - i * size;
 		if (nr > size)
 			nr = size;
 		if (t->entries[chunk + i] != dpidx_chunktab_entry(pgmap->pages + i * size, nr) ||
@@ -561,9 +569,9 @@ static inline int dpidx_chunktab_check(struct dpidx_chunktab *ct,
 			err = -EUCLEAN;
 			break;
 		}
-		chunk += DPIDX_DIV_ROUND_UP(pgmap->nr_pages, 1UL << shift);
+		chunk += DPIDX_DIV_ROUND_UP(pgmap->nr_mapped, 1UL << shift);
 		ranges++;
-		pages += pgmap->nr_pages;
+		pages += pgmap->nr_mapped;
 	}
 	if (!err && (ranges != ct->nr_ranges || pages != ct->nr_pages))
 		err = -EUCLEAN;

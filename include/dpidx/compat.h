@@ -19,6 +19,8 @@
  *   dpidx_load_consume(p)        reader: load a word that encodes a pointer
  *                                (address-dependency ordered)
  *   dpidx_store_release(p, v)    writer: publish such a word
+ *   dpidx_load_acquire(p)        writer: read a word another writer
+ *                                published with release, then its data
  *   dpidx_synchronize_rcu()      writer: wait for all pre-existing readers
  *   dpidx_read_lock/unlock()     reader section (tests, benchmarks, kernel)
  *   struct dpidx_lock            the writer-side lock (may sleep)
@@ -54,6 +56,8 @@
 #include <linux/page_ref.h>
 #include <linux/log2.h>
 #include <linux/prefetch.h>
+#include <linux/swap.h>
+#include <linux/swapops.h>	/* SWP_PFN_BITS: the paging mode in force */
 #include <asm/barrier.h>
 
 #define dpidx_static_assert(expr, msg)	static_assert(expr, msg)
@@ -70,6 +74,9 @@
 #define dpidx_load_consume(p)		READ_ONCE(*(p))
 /* Release: everything written before is visible to a reader of the word. */
 #define dpidx_store_release(p, v)	smp_store_release(p, v)
+#define dpidx_load_acquire(p)		smp_load_acquire(p)
+/* A broken internal invariant: say so once, then the caller recovers. */
+#define DPIDX_WARN_ON(cond)		WARN_ON_ONCE(cond)
 #define dpidx_synchronize_rcu()		synchronize_rcu()
 #define dpidx_read_lock()		rcu_read_lock()
 #define dpidx_read_unlock()		rcu_read_unlock()
@@ -192,6 +199,7 @@ static inline void dpidx_vmemmap_free(void *p, size_t size)
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <stdio.h>
 #include <errno.h>
 #include <pthread.h>
 #include <unistd.h>
@@ -249,6 +257,15 @@ static inline void dpidx_vmemmap_free(void *p, size_t size)
 #define dpidx_rcu_assign_pointer(p, v)	__atomic_store_n(&(p), (v), __ATOMIC_RELEASE)
 #define dpidx_load_consume(p)		__atomic_load_n((p), __ATOMIC_CONSUME)
 #define dpidx_store_release(p, v)	__atomic_store_n((p), (v), __ATOMIC_RELEASE)
+#define dpidx_load_acquire(p)		__atomic_load_n((p), __ATOMIC_ACQUIRE)
+/* A broken internal invariant: say so on stderr, then the caller recovers. */
+#define DPIDX_WARN_ON(cond) ({						\
+	bool __dpidx_warn = !!(cond);					\
+	if (unlikely(__dpidx_warn))					\
+		fprintf(stderr, "dpidx: WARNING: %s at %s:%d\n", #cond,	\
+			__FILE__, __LINE__);				\
+	__dpidx_warn;							\
+})
 
 /*
  * ThreadSanitizer does not understand liburcu's grace periods (membarrier,
@@ -289,10 +306,26 @@ static inline void dpidx_read_unlock(void)
 	rcu_read_unlock();
 }
 
+/*
+ * DPIDX_GP_HOOK (benchmarks only: bench/sys_bench.c defines it and the two
+ * functions): called around every grace-period wait, so a benchmark can
+ * split an update's cost into the part that unpublishes and the part that
+ * waits for readers.  Off by default: no cost, no symbol.
+ */
+#ifdef DPIDX_GP_HOOK
+void dpidx_gp_hook_begin(void);
+void dpidx_gp_hook_end(void);
+#else
+#define dpidx_gp_hook_begin()	do { } while (0)
+#define dpidx_gp_hook_end()	do { } while (0)
+#endif
+
 /* Must not be called inside a read-side section. */
 static inline void dpidx_synchronize_rcu(void)
 {
+	dpidx_gp_hook_begin();
 	synchronize_rcu();
+	dpidx_gp_hook_end();
 	dpidx_tsan_grace_period_done();
 }
 

@@ -24,6 +24,11 @@
  * takes DIV_ROUND_UP(n, 512) chunks, so a 1-page range costs a whole chunk
  * of offset space (but no descriptors beyond its own).  Ranges of 512 pages
  * or more come 512-aligned for free.
+ *
+ * Capacity: init(max_pages) accepts 1 .. DPIDX_FLAT_MAX_PAGES (2^33 pages,
+ * 32 TiB) and sizes the offset space for max_pages pages in any mix of up
+ * to DPIDX_FLAT_MAX_RANGES (2^24) ranges: ceil(max_pages / 512) chunks for
+ * the pages plus one partial chunk per range.
  */
 #ifndef DPIDX_FLAT_H
 #define DPIDX_FLAT_H
@@ -36,8 +41,16 @@
 #define DPIDX_FLAT_CHUNK_PAGES		(1UL << DPIDX_FLAT_CHUNK_SHIFT)
 #define DPIDX_FLAT_SWAP_TYPES		DPIDX_V6_SWAP_TYPES
 /* The offset space: what a v6 swap entry can carry below the A/D bits. */
-#define DPIDX_FLAT_MAX_PAGES		DPIDX_V6_MAX_OFFSETS
-#define DPIDX_FLAT_MAX_CHUNKS		(DPIDX_FLAT_MAX_PAGES >> DPIDX_FLAT_CHUNK_SHIFT)
+#define DPIDX_FLAT_MAX_OFFSETS		DPIDX_V6_MAX_OFFSETS
+#define DPIDX_FLAT_MAX_CHUNKS		(DPIDX_FLAT_MAX_OFFSETS >> DPIDX_FLAT_CHUNK_SHIFT)
+/*
+ * Capacity.  A range takes whole chunks, so n ranges totalling p pages
+ * take at most p / 512 + n chunks (each range wastes less than one).  With
+ * at most DPIDX_FLAT_MAX_RANGES ranges, max_pages up to DPIDX_FLAT_MAX_PAGES
+ * always fits the 2^25 chunks a v6 entry can address: 2^24 + 2^24.
+ */
+#define DPIDX_FLAT_MAX_RANGES		(DPIDX_FLAT_MAX_CHUNKS / 2)
+#define DPIDX_FLAT_MAX_PAGES		(DPIDX_FLAT_MAX_RANGES << DPIDX_FLAT_CHUNK_SHIFT)
 /* Largest table init() allocates up front (8 MiB); more comes by growth. */
 #define DPIDX_FLAT_INIT_CHUNKS_MAX	(1UL << 20)
 
@@ -45,6 +58,9 @@ dpidx_static_assert(DPIDX_FLAT_CHUNK_SHIFT <= DPIDX_CT_MAX_SHIFT,
 		    "a chunk's last index must fit under the address");
 dpidx_static_assert(DPIDX_FLAT_CHUNK_PAGES == DPIDX_PMD_PAGES,
 		    "a chunk is one PMD folio: ranges >= 512 pages come aligned");
+dpidx_static_assert(DPIDX_FLAT_MAX_PAGES / DPIDX_FLAT_CHUNK_PAGES +
+		    DPIDX_FLAT_MAX_RANGES <= DPIDX_FLAT_MAX_CHUNKS,
+		    "max_pages in MAX_RANGES ranges fits the offset space");
 
 struct dpidx_flat {
 	struct dpidx_chunktab ct;	/* first: a pgmap's space is &s->ct == s */
@@ -130,9 +146,8 @@ static inline unsigned long dpidx_flat_swp_pte_offset(uint64_t pte)
 static inline struct dpidx_page *dpidx_flat_swp_pte_to_page(struct dpidx_flat *s,
 							    uint64_t pte)
 {
-	if (unlikely(!dpidx_flat_swp_pte_is_device_private(pte)))
-		return NULL;
-	return dpidx_flat_offset_to_page(s, dpidx_flat_swp_pte_offset(pte));
+	/* Keys past the 34-bit payload fail the chunk-table bounds check. */
+	return dpidx_flat_offset_to_page(s, dpidx_v6_swp_pte_key(pte));
 }
 
 /**
@@ -141,11 +156,13 @@ static inline struct dpidx_page *dpidx_flat_swp_pte_to_page(struct dpidx_flat *s
  * @max_pages: pages it must be able to hold, 1 .. DPIDX_FLAT_MAX_PAGES.
  *
  * The offset space is sized so that any set of ranges totalling @max_pages
- * fits, even one page per range; the table starts at what @max_pages needs
- * in whole chunks (at most DPIDX_FLAT_INIT_CHUNKS_MAX) and grows on demand.
+ * fits, in up to DPIDX_FLAT_MAX_RANGES ranges of any sizes: a chunk per 512
+ * pages plus one per range; the table starts at what @max_pages needs in
+ * whole chunks (at most DPIDX_FLAT_INIT_CHUNKS_MAX) and grows on demand.
  *
  * Context: may sleep.
- * Return: 0, -EINVAL or -ENOMEM.
+ * Return: 0, -EINVAL (NULL, 0 or more than DPIDX_FLAT_MAX_PAGES) or
+ * -ENOMEM.
  */
 static inline int dpidx_flat_init(struct dpidx_flat *s, unsigned long max_pages)
 {
@@ -153,8 +170,9 @@ static inline int dpidx_flat_init(struct dpidx_flat *s, unsigned long max_pages)
 
 	if (!s || !max_pages || max_pages > DPIDX_FLAT_MAX_PAGES)
 		return -EINVAL;
-	max_chunks = max_pages < DPIDX_FLAT_MAX_CHUNKS ? max_pages : DPIDX_FLAT_MAX_CHUNKS;
 	nr = DPIDX_DIV_ROUND_UP(max_pages, DPIDX_FLAT_CHUNK_PAGES);
+	max_chunks = nr + (max_pages < DPIDX_FLAT_MAX_RANGES ?
+			   max_pages : DPIDX_FLAT_MAX_RANGES);
 	if (nr > DPIDX_FLAT_INIT_CHUNKS_MAX)
 		nr = DPIDX_FLAT_INIT_CHUNKS_MAX;
 	return dpidx_chunktab_init(&s->ct, max_chunks, nr);

@@ -122,7 +122,13 @@
 #endif
 #define DPIDX_MAPLE_SWAP_TYPES		DPIDX_V6_SWAP_TYPES
 /* The offset space: what a v6 swap entry can carry below the A/D bits. */
-#define DPIDX_MAPLE_MAX_PAGES		DPIDX_V6_MAX_OFFSETS
+#define DPIDX_MAPLE_MAX_OFFSETS		DPIDX_V6_MAX_OFFSETS
+/*
+ * init() sizes the offset space at 2 * max_pages (512-alignment padding), so
+ * it accepts max_pages up to half the offsets; ranges are not bounded.
+ */
+#define DPIDX_MAPLE_MAX_PAGES		(DPIDX_MAPLE_MAX_OFFSETS / 2)
+#define DPIDX_MAPLE_MAX_RANGES		(~0UL)
 /* Levels the walk state can record; 16^20 ranges is far beyond the space. */
 #define DPIDX_MAPLE_MAX_HEIGHT		20
 /* The root pointer's low bits: the height, and the one-range flag. */
@@ -146,7 +152,7 @@ dpidx_static_assert(DPIDX_MAPLE_MAX_HEIGHT < DPIDX_MAPLE_ROOT_ONE,
 dpidx_static_assert(DPIDX_MAPLE_ROOT_MASK == (DPIDX_MAPLE_HEIGHT_MASK | DPIDX_MAPLE_ROOT_ONE) &&
 		    !(DPIDX_MAPLE_HEIGHT_MASK & DPIDX_MAPLE_ROOT_ONE),
 		    "height and flag fill the root pointer's alignment bits");
-dpidx_static_assert(DPIDX_MAPLE_MAX_PAGES <= (1UL << 40),
+dpidx_static_assert(DPIDX_MAPLE_MAX_OFFSETS <= (1UL << 40),
 		    "offsets, gaps and 2 * max_pages must never wrap");
 
 struct dpidx_maple_range {
@@ -219,6 +225,7 @@ struct dpidx_maple {
 	unsigned long nr_pool;
 	struct dpidx_maple_node *retired;	/* replaced, awaiting a grace period */
 	unsigned long nr_retired;
+	bool destroyed;			/* destroy() ran; init() clears it */
 	struct dpidx_maple_wr wr;
 };
 
@@ -335,7 +342,7 @@ dpidx_maple_offset_to_page(struct dpidx_maple *s, unsigned long offset)
 		return range->pages + (offset - range->first);
 	}
 	/* Keeps ~0UL (the unused slots' first) from matching. */
-	if (unlikely(offset >= DPIDX_MAPLE_MAX_PAGES))
+	if (unlikely(offset >= DPIDX_MAPLE_MAX_OFFSETS))
 		return NULL;
 	leaf = dpidx_maple_descend(root, offset);
 	range = &leaf->range[dpidx_maple_slot(leaf, offset)];
@@ -393,7 +400,7 @@ static inline unsigned long dpidx_maple_lookup_range(struct dpidx_maple *s,
 		const struct dpidx_maple_node *leaf;
 		unsigned int slot;
 
-		if (unlikely(o >= DPIDX_MAPLE_MAX_PAGES)) {
+		if (unlikely(o >= DPIDX_MAPLE_MAX_OFFSETS)) {
 			/* Nothing up here; offset + i may wrap back to 0. */
 			if (o && 0 - o < run)
 				run = 0 - o;
@@ -405,7 +412,7 @@ static inline unsigned long dpidx_maple_lookup_range(struct dpidx_maple *s,
 		slot = dpidx_maple_slot(leaf, o);
 		if (leaf->key[slot] == DPIDX_MAPLE_NONE) {
 			/* Past the last range of the rightmost leaf. */
-			m = DPIDX_MAPLE_MAX_PAGES - o;
+			m = DPIDX_MAPLE_MAX_OFFSETS - o;
 			m = m < run ? m : run;
 			dpidx_maple_fill_null(pages + done, m);
 			done += m;
@@ -469,9 +476,8 @@ static inline unsigned long dpidx_maple_swp_pte_offset(uint64_t pte)
 static inline struct dpidx_page *dpidx_maple_swp_pte_to_page(struct dpidx_maple *s,
 							     uint64_t pte)
 {
-	if (unlikely(!dpidx_maple_swp_pte_is_device_private(pte)))
-		return NULL;
-	return dpidx_maple_offset_to_page(s, dpidx_maple_swp_pte_offset(pte));
+	/* Keys at or past DPIDX_MAPLE_MAX_OFFSETS resolve nowhere. */
+	return dpidx_maple_offset_to_page(s, dpidx_v6_swp_pte_key(pte));
 }
 
 /* ---- writer side: nodes, pool, retired list ----------------------------- */
@@ -892,7 +898,7 @@ static inline int dpidx_maple_find_gap(struct dpidx_maple *s, unsigned long n,
  * @s:         the space to initialise.
  * @max_pages: pages it must be able to hold, 1 .. DPIDX_MAPLE_MAX_PAGES.
  *
- * The offset space is 2 * @max_pages (at most DPIDX_MAPLE_MAX_PAGES), so
+ * The offset space is 2 * @max_pages (at most DPIDX_MAPLE_MAX_OFFSETS), so
  * ranges totalling @max_pages fit whatever their 512-alignment padding.
  * The tree starts empty and allocates nothing until the first map.
  *
@@ -907,7 +913,7 @@ static inline int dpidx_maple_init(struct dpidx_maple *s, unsigned long max_page
 		return -EINVAL;
 	memset(s, 0, sizeof(*s));
 	limit = dpidx_maple_align_up(2 * max_pages);
-	s->limit = limit < DPIDX_MAPLE_MAX_PAGES ? limit : DPIDX_MAPLE_MAX_PAGES;
+	s->limit = limit < DPIDX_MAPLE_MAX_OFFSETS ? limit : DPIDX_MAPLE_MAX_OFFSETS;
 	s->root = dpidx_maple_root_encode(&dpidx_maple_empty_leaf, 0);
 	dpidx_lock_init(&s->lock);
 	return 0;
@@ -935,7 +941,7 @@ static inline int dpidx_maple_insert(struct dpidx_maple *s, struct dpidx_pgmap *
 				     struct dpidx_page *pages, int nid)
 {
 	struct dpidx_maple_wr *wr = &s->wr;
-	unsigned long n = pgmap->nr_pages, start = 0;
+	unsigned long n = pgmap->nr_mapped, start = 0;
 	unsigned long align = n >= DPIDX_MAPLE_ALIGN ? DPIDX_MAPLE_ALIGN : 1;
 	unsigned int height = dpidx_maple_root_height(dpidx_maple_root(s));
 	int err;
@@ -1041,7 +1047,8 @@ static inline bool dpidx_maple_owns(struct dpidx_maple *s,
 	const struct dpidx_maple_node *leaf;
 	unsigned int slot;
 
-	if (READ_ONCE(pgmap->space) != s || !pgmap->pages ||
+	/* Acquire: see dpidx_pgmap_owned_by(); then only what map() recorded. */
+	if (!dpidx_pgmap_owned_by(pgmap, s) || !pgmap->pages ||
 	    pgmap->base >= s->limit)
 		return false;
 	dpidx_maple_walk(s, pgmap->base);
@@ -1049,7 +1056,7 @@ static inline bool dpidx_maple_owns(struct dpidx_maple *s,
 	slot = s->wr.slot[0];
 	return slot < leaf->nr && leaf->range[slot].first == pgmap->base &&
 	       leaf->range[slot].pages == pgmap->pages &&
-	       leaf->key[slot] == pgmap->base + pgmap->nr_pages - 1;
+	       leaf->key[slot] == pgmap->base + pgmap->nr_mapped - 1;
 }
 
 /**
@@ -1078,8 +1085,17 @@ static inline int dpidx_maple_unmap(struct dpidx_maple *s, struct dpidx_pgmap *p
 		dpidx_unlock(&s->lock);
 		return -ENOENT;
 	}
-	/* map() left this many spares; a last resort should that ever break. */
-	if (dpidx_maple_pool_fill(s, dpidx_maple_unmap_need(wr->height))) {
+	/*
+	 * No allocation here, so no -ENOMEM: map() reserved an unmap's worth
+	 * of spares (dpidx_maple_map_need()), every unmap gives back at least
+	 * as many nodes as it takes (dpidx_maple_recycle() refills the pool
+	 * from them), and dpidx_maple_check() verifies the pool never runs
+	 * short.  The failure-injection suite unmaps with every allocation
+	 * failing to prove it.
+	 */
+	if (DPIDX_WARN_ON(s->nr_pool < dpidx_maple_unmap_need(wr->height)) &&
+	    dpidx_maple_pool_fill(s, dpidx_maple_unmap_need(wr->height))) {
+		/* Unreachable unless the invariant above is broken. */
 		dpidx_unlock(&s->lock);
 		return -ENOMEM;
 	}
@@ -1088,7 +1104,7 @@ static inline int dpidx_maple_unmap(struct dpidx_maple *s, struct dpidx_pgmap *p
 	wr->nr_new = 0;
 	dpidx_maple_rebuild(s);
 	s->nr_ranges--;
-	s->nr_pages -= pgmap->nr_pages;
+	s->nr_pages -= pgmap->nr_mapped;
 
 	/*
 	 * Readers that found the range or walk a retired node are done after
@@ -1128,8 +1144,12 @@ static inline void dpidx_maple_free_tree(struct dpidx_maple_node *node)
  * dpidx_maple_destroy() - unmap everything and free the space.
  * @s: the space; no writer may run concurrently.
  *
- * Readers still inside a section finish first; the ranges left mapped are
- * released (their pgmaps can be mapped again).  Late lookups find nothing.
+ * The static empty leaf is published first and stays the root: readers
+ * already inside a section finish on the old tree (destroy waits for them
+ * before freeing anything), and every later lookup, until the next init(),
+ * finds nothing in the empty leaf and returns NULL.  The ranges left mapped
+ * are released (their pgmaps can be mapped again).  A second destroy()
+ * finds the empty root and does nothing.
  *
  * Context: may sleep; not inside an RCU read-side section.
  */
@@ -1137,7 +1157,7 @@ static inline void dpidx_maple_destroy(struct dpidx_maple *s)
 {
 	struct dpidx_maple_node *node, *pool, *retired;
 
-	if (!s || !s->root)
+	if (!s || !s->root || s->destroyed)
 		return;
 	dpidx_lock(&s->lock);
 	node = dpidx_maple_root_node(dpidx_maple_root(s));
@@ -1153,7 +1173,8 @@ static inline void dpidx_maple_destroy(struct dpidx_maple *s)
 	dpidx_maple_list_free(pool);
 	dpidx_maple_list_free(retired);
 	dpidx_lock_destroy(&s->lock);
-	s->root = NULL;
+	/* s->root stays the empty leaf: late readers find nothing. */
+	s->destroyed = true;
 	s->nr_ranges = 0;
 	s->nr_pages = 0;
 	s->nr_nodes = 0;
@@ -1219,7 +1240,7 @@ static inline int dpidx_maple_check_node(struct dpidx_maple_census *c,
 			if (first > last || last >= s->limit || !pgmap ||
 			    pgmap->space != s || pgmap->base != first ||
 			    pgmap->pages != node->range[i].pages ||
-			    pgmap->nr_pages != n ||
+			    pgmap->nr_mapped != n ||
 			    (n >= DPIDX_MAPLE_ALIGN && first % DPIDX_MAPLE_ALIGN))
 				return -EUCLEAN;
 			c->ranges++;
@@ -1261,7 +1282,7 @@ static inline int dpidx_maple_check(struct dpidx_maple *s)
 	void *root;
 	int err = 0;
 
-	if (!s || !s->root)
+	if (!s || !s->root || s->destroyed)
 		return -EUCLEAN;	/* never initialised, or destroyed */
 	dpidx_lock(&s->lock);
 	root = dpidx_maple_root(s);

@@ -53,13 +53,16 @@
  * would need a second word or a per-range record, i.e. a second dependent
  * load on the fault path.
  *
- * Capacity (x86-64, 4-level or 5-level paging): the payload below the A/D
- * bits is SWP_PFN_BITS = 34 bits = 21 slot bits + 13 index bits:
- *   - at most 2^21 = 2,097,152 slots of 32 MiB, 2^34 pages = 64 TiB in all;
- *   - at most 2,097,152 ranges (each <= 32 MiB), fewer when ranges are
- *     bigger; the largest range is the whole 64 TiB (ranges are not bounded
- *     by the index bits: a big range spans consecutive slots);
- *   - a 1-page range uses a whole slot of offset space (not of memory);
+ * Capacity (x86-64, 4-level or 5-level paging alike): the payload is the
+ * 4-level SWP_PFN_BITS = 34 bits = 21 slot bits + 13 index bits (a kernel
+ * picks the paging mode at boot, so the value layout must fit both; only
+ * where a migration entry keeps its A/D bits moves, see pte.h):
+ *   - 2^21 = 2,097,152 slots of 32 MiB, 2^34 offsets = 64 TiB of values;
+ *   - a range takes whole slots, so a 1-page range uses a whole slot of
+ *     offset space (not of memory): init() promises max_pages pages in any
+ *     mix of up to DPIDX_TAG_MAX_RANGES = 2^20 ranges, and so accepts
+ *     max_pages up to DPIDX_TAG_MAX_PAGES = 2^33 (32 TiB); the largest range
+ *     is not bounded by the index bits (it spans consecutive slots);
  *   - the table costs 8 bytes per slot in use and grows on demand: one
  *     192 GiB VRAM range = 6,144 slots = 48 KiB, 65,536 nouveau 2 MiB
  *     chunks = 512 KiB, 1.5 TiB in 256 MiB test_hmm chunks = 48 KiB.
@@ -108,7 +111,14 @@
 #define DPIDX_TAG_SLOT_PAGES		(1UL << DPIDX_TAG_INDEX_BITS)
 #define DPIDX_TAG_SLOT_BITS		(DPIDX_TAG_PAYLOAD_BITS - DPIDX_TAG_INDEX_BITS)
 #define DPIDX_TAG_MAX_SLOTS		(1UL << DPIDX_TAG_SLOT_BITS)
-#define DPIDX_TAG_MAX_PAGES		(1UL << DPIDX_TAG_PAYLOAD_BITS)
+#define DPIDX_TAG_MAX_OFFSETS		(1UL << DPIDX_TAG_PAYLOAD_BITS)
+/*
+ * Capacity: a range takes whole slots, so n ranges totalling p pages take
+ * at most p / 8192 + n slots.  With at most DPIDX_TAG_MAX_RANGES ranges,
+ * max_pages up to DPIDX_TAG_MAX_PAGES always fits: 2^20 + 2^20 slots.
+ */
+#define DPIDX_TAG_MAX_RANGES		(DPIDX_TAG_MAX_SLOTS / 2)
+#define DPIDX_TAG_MAX_PAGES		(DPIDX_TAG_MAX_RANGES << DPIDX_TAG_INDEX_BITS)
 #define DPIDX_TAG_SWAP_TYPES		DPIDX_NR_DEVICE_KINDS
 /* Largest table init() allocates up front (512 KiB); more comes by growth. */
 #define DPIDX_TAG_INIT_SLOTS_MAX	(1UL << 16)
@@ -116,18 +126,22 @@
 
 /* Migration kinds first (the ordinary types), then the 3 device types. */
 #define DPIDX_TAG_TYPE_FIRST		DPIDX_SWP_MIGRATION_READ(DPIDX_TAG_SWAP_TYPES)
-#define DPIDX_TAG_SWP_MIG_AD_MASK	((1UL << DPIDX_SWP_MIG_YOUNG_BIT) | \
-					 (1UL << DPIDX_SWP_MIG_DIRTY_BIT))
-/* Raw swap-offset bits that must read exactly "tag" in a device entry. */
-#define DPIDX_TAG_SWP_CHECK_MASK	(DPIDX_SWP_OFFSET_MASK & \
-					 ~(DPIDX_TAG_PAYLOAD_MASK | DPIDX_TAG_SWP_MIG_AD_MASK))
+/* A migration entry's young/dirty bits in the paging mode in force (pte.h). */
+#define DPIDX_TAG_SWP_MIG_AD_MASK	DPIDX_SWP_MIG_AD_MASK
+/*
+ * Raw swap-offset bits that must read exactly "tag": a device entry's
+ * (everything above the payload), and a migration entry's (the same less
+ * the A/D bits).
+ */
+#define DPIDX_TAG_SWP_CHECK_MASK	(DPIDX_SWP_OFFSET_MASK & ~(uint64_t)DPIDX_TAG_PAYLOAD_MASK)
+#define DPIDX_TAG_SWP_MIG_CHECK_MASK	(DPIDX_TAG_SWP_CHECK_MASK & ~DPIDX_TAG_SWP_MIG_AD_MASK)
 
 
-dpidx_static_assert(DPIDX_TAG_PAYLOAD_BITS == DPIDX_SWP_PFN_BITS,
-		    "the payload is what real PFNs use: SWP_PFN_BITS of pte.h");
-dpidx_static_assert(DPIDX_TAG_SWP_MIG_AD_MASK < DPIDX_TAG_BIT &&
+dpidx_static_assert(DPIDX_TAG_PAYLOAD_BITS == DPIDX_SWP_PAYLOAD_BITS,
+		    "the payload is the 4-level SWP_PFN_BITS of pte.h, both modes");
+dpidx_static_assert(DPIDX_SWP_PFN_BITS_MAX + 2 <= DPIDX_TAG_BIT_SHIFT &&
 		    DPIDX_TAG_BIT <= DPIDX_SWP_OFFSET_MASK,
-		    "the tag sits above the migration A/D bits, inside the offset");
+		    "the tag sits above the migration A/D bits of either paging mode");
 dpidx_static_assert(DPIDX_TAG_INDEX_BITS <= DPIDX_CT_MAX_SHIFT,
 		    "a slot's last index fits under the address in one word");
 dpidx_static_assert(DPIDX_TAG_SLOT_PAGES % DPIDX_PMD_PAGES == 0,
@@ -219,42 +233,68 @@ static inline unsigned long dpidx_tag_lookup_range(struct dpidx_tag *s,
 
 /* ---- swap PTEs ----------------------------------------------------------- */
 
+/*
+ * Type index (from DPIDX_TAG_TYPE_FIRST) of a kind: the ordinary migration
+ * types READ, READ_EXCLUSIVE, WRITE (0..2), then the device types in
+ * mainline's order WRITE, READ, EXCLUSIVE (3..5).
+ */
+static inline unsigned int dpidx_tag_type_index(enum dpidx_kind kind)
+{
+	unsigned int k = (unsigned int)kind;
+
+	if (k >= DPIDX_NR_DEVICE_KINDS)
+		return k - DPIDX_NR_DEVICE_KINDS;
+	return DPIDX_SWP_MIGRATION_NUM + dpidx_device_type_index(k);
+}
+
 /**
  * dpidx_tag_make_swp_pte() - the swap PTE of a device-private entry.
- * @offset: a tagged value (bits outside the layout are dropped).
+ * @offset: a tagged value: the tag bit and a payload, nothing else.
  * @kind:   device kinds take the 3 device types, migration kinds the
  *          ordinary migration types.
+ *
+ * Return: the PTE, or 0 (pte_none, never device-private) for a value that
+ * is not tag | payload or a @kind that is not a kind: never a PTE that
+ * decodes to another value.
  */
 static inline uint64_t dpidx_tag_make_swp_pte(unsigned long offset,
 					      enum dpidx_kind kind)
 {
-	unsigned int k = (unsigned int)kind;
-	unsigned int type = k >= DPIDX_NR_DEVICE_KINDS ? k - DPIDX_NR_DEVICE_KINDS :
-							 k + DPIDX_NR_DEVICE_KINDS;
+	if (unlikely(!dpidx_tag_is_device_private(offset) || !dpidx_kind_valid(kind)))
+		return 0;
+	return dpidx_swp_pte(DPIDX_TAG_TYPE_FIRST + dpidx_tag_type_index(kind), offset);
+}
 
-	return dpidx_swp_pte(DPIDX_TAG_TYPE_FIRST + type,
-			     offset & (DPIDX_TAG_BIT | DPIDX_TAG_PAYLOAD_MASK));
+/* Raw offset bits that must read "tag" for type index @idx (0..5). */
+static inline uint64_t dpidx_tag_swp_check_mask(unsigned int idx)
+{
+	return idx < DPIDX_SWP_MIGRATION_NUM ? DPIDX_TAG_SWP_MIG_CHECK_MASK :
+					       DPIDX_TAG_SWP_CHECK_MASK;
 }
 
 /*
- * A swap PTE of a migration or device type whose offset reads "tag" outside
- * the payload and the A/D bits: a type range compare and a mask compare.
+ * Exactly the image of dpidx_tag_make_swp_pte(), up to the software bits
+ * 1-7 and a migration entry's A/D bits: a type range compare and a mask
+ * compare, no load.  A device entry with anything between the payload and
+ * the tag is not one.
  */
 static inline bool dpidx_tag_swp_pte_is_device_private(uint64_t pte)
 {
-	return dpidx_pte_is_swap(pte) &&
-	       dpidx_swp_pte_type(pte) - DPIDX_TAG_TYPE_FIRST < DPIDX_NR_KINDS &&
-	       (dpidx_swp_pte_raw_offset(pte) & DPIDX_TAG_SWP_CHECK_MASK) == DPIDX_TAG_BIT;
+	unsigned int idx = dpidx_swp_pte_type(pte) - DPIDX_TAG_TYPE_FIRST;
+
+	return dpidx_pte_is_swap(pte) && idx < DPIDX_NR_KINDS &&
+	       (dpidx_swp_pte_raw_offset(pte) & dpidx_tag_swp_check_mask(idx)) ==
+	       DPIDX_TAG_BIT;
 }
 
 /* Meaningful only for a PTE that is device-private. */
 static inline enum dpidx_kind dpidx_tag_swp_pte_kind(uint64_t pte)
 {
-	unsigned int type = dpidx_swp_pte_type(pte) - DPIDX_TAG_TYPE_FIRST;
+	unsigned int idx = dpidx_swp_pte_type(pte) - DPIDX_TAG_TYPE_FIRST;
 
-	return (enum dpidx_kind)(type >= DPIDX_SWP_MIGRATION_NUM ?
-				 type - DPIDX_SWP_MIGRATION_NUM :
-				 type + DPIDX_SWP_MIGRATION_NUM);
+	if (idx < DPIDX_SWP_MIGRATION_NUM)
+		return (enum dpidx_kind)(idx + DPIDX_NR_DEVICE_KINDS);
+	return (enum dpidx_kind)dpidx_device_type_index(idx - DPIDX_SWP_MIGRATION_NUM);
 }
 
 /* The tagged value, without a migration entry's young/dirty bits. */
@@ -276,17 +316,21 @@ static inline unsigned long dpidx_tag_swp_pte_offset(uint64_t pte)
 static inline struct dpidx_page *dpidx_tag_swp_pte_to_page(struct dpidx_tag *s,
 							   uint64_t pte)
 {
-	if (unlikely(!dpidx_pte_is_swap(pte) ||
-		     dpidx_swp_pte_type(pte) - DPIDX_TAG_TYPE_FIRST >= DPIDX_NR_KINDS))
+	unsigned int idx = dpidx_swp_pte_type(pte) - DPIDX_TAG_TYPE_FIRST;
+	uint64_t raw = dpidx_swp_pte_raw_offset(pte);
+
+	if (unlikely(!dpidx_pte_is_swap(pte) || idx >= DPIDX_NR_KINDS))
 		return NULL;
 	/*
 	 * No separate tag test: once a migration entry's A/D bits are
-	 * dropped, dpidx_tag_offset_to_page() itself rejects an offset
-	 * without the tag or with bits between the A/D bits and the tag,
-	 * which is exactly what dpidx_tag_swp_pte_is_device_private() checks.
+	 * dropped (a device entry keeps them: they must be clear),
+	 * dpidx_tag_offset_to_page() itself rejects an offset without the
+	 * tag or with bits between the payload and the tag, which is exactly
+	 * what dpidx_tag_swp_pte_is_device_private() checks.
 	 */
-	return dpidx_tag_offset_to_page(s, (unsigned long)dpidx_swp_pte_raw_offset(pte) &
-					~DPIDX_TAG_SWP_MIG_AD_MASK);
+	/* Branch-free: the mask is all ones for the migration types only. */
+	raw &= ~(DPIDX_TAG_SWP_MIG_AD_MASK & -(uint64_t)(idx < DPIDX_SWP_MIGRATION_NUM));
+	return dpidx_tag_offset_to_page(s, (unsigned long)raw);
 }
 
 /* ---- writer side --------------------------------------------------------- */
@@ -294,15 +338,17 @@ static inline struct dpidx_page *dpidx_tag_swp_pte_to_page(struct dpidx_tag *s,
 /**
  * dpidx_tag_init() - an empty tag space.
  * @s:         the space to initialise.
- * @max_pages: pages it must be able to hold, 1 .. DPIDX_TAG_MAX_PAGES.
+ * @max_pages: pages it must be able to hold, 1 .. DPIDX_TAG_MAX_PAGES
+ *             (2^33 pages, 32 TiB).
  *
- * The slot space is min(@max_pages, 2^21) slots, so any set of ranges
- * totalling @max_pages fits while there are at most 2^21 of them.  The table
- * starts at what @max_pages needs in whole slots (at least 64, at most
- * 65,536) and grows on demand.
+ * The slot space is a slot per 8192 pages plus one per range, for up to
+ * DPIDX_TAG_MAX_RANGES (2^20) ranges: any set of ranges totalling
+ * @max_pages fits whatever their sizes.  The table starts at what
+ * @max_pages needs in whole slots (at least 64, at most 65,536) and grows
+ * on demand.
  *
  * Context: may sleep.
- * Return: 0, -EINVAL or -ENOMEM.
+ * Return: 0, -EINVAL (NULL, 0 or more than DPIDX_TAG_MAX_PAGES) or -ENOMEM.
  */
 static inline int dpidx_tag_init(struct dpidx_tag *s, unsigned long max_pages)
 {
@@ -310,7 +356,8 @@ static inline int dpidx_tag_init(struct dpidx_tag *s, unsigned long max_pages)
 
 	if (!s || !max_pages || max_pages > DPIDX_TAG_MAX_PAGES)
 		return -EINVAL;
-	max_slots = max_pages < DPIDX_TAG_MAX_SLOTS ? max_pages : DPIDX_TAG_MAX_SLOTS;
+	max_slots = DPIDX_DIV_ROUND_UP(max_pages, DPIDX_TAG_SLOT_PAGES) +
+		    (max_pages < DPIDX_TAG_MAX_RANGES ? max_pages : DPIDX_TAG_MAX_RANGES);
 	nr = DPIDX_DIV_ROUND_UP(max_pages, DPIDX_TAG_SLOT_PAGES);
 	if (nr < DPIDX_TAG_INIT_SLOTS_MIN)
 		nr = DPIDX_TAG_INIT_SLOTS_MIN;

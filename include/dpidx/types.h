@@ -57,6 +57,11 @@ dpidx_static_assert(sizeof(struct dpidx_page) == 64,
  * allocated while mapped; once dpidx_*_unmap() has returned no reader can
  * reach it any more, so the caller may free it.
  *
+ * The in members are the caller's to change at any time, so after map()
+ * dpidx never reads them again: @nr_mapped is the size map() saw and the
+ * only one unmap(), destroy() and the checkers use.  A caller that changes
+ * @nr_pages of a mapped range cannot make unmap() touch a neighbour.
+ *
  * DPIDX_PGMAP_CALLER_PAGES: the descriptors are the caller's (the kernel's
  * memmap of a MEMORY_DEVICE_PRIVATE pgmap): map neither allocates nor
  * initialises them, unmap neither frees nor forgets them, and the caller has
@@ -71,6 +76,7 @@ struct dpidx_pgmap {
 	struct dpidx_page *pages;
 	/* private: */
 	void *space;			/* the space it is mapped in, or NULL */
+	unsigned long nr_mapped;	/* nr_pages as map() saw it */
 	int nid;			/* node the descriptors live on */
 	bool caller_pages;		/* @flags at map: never trusted later */
 };
@@ -127,13 +133,13 @@ static inline struct dpidx_page *dpidx_pgmap_alloc_pages(struct dpidx_pgmap *pgm
 
 	if (pgmap->caller_pages)
 		return pgmap->pages;
-	if (pgmap->nr_pages > (~(size_t)0 >> 1) / sizeof(struct dpidx_page))
+	if (pgmap->nr_mapped > (~(size_t)0 >> 1) / sizeof(struct dpidx_page))
 		return NULL;
 	pages = (struct dpidx_page *)dpidx_vmemmap_alloc(
-			pgmap->nr_pages * sizeof(struct dpidx_page), nid);
+			pgmap->nr_mapped * sizeof(struct dpidx_page), nid);
 	if (!pages)
 		return NULL;
-	for (i = 0; i < pgmap->nr_pages; i++)
+	for (i = 0; i < pgmap->nr_mapped; i++)
 		dpidx_page_set_range(&pages[i], pgmap);
 	return pages;
 }
@@ -144,14 +150,14 @@ static inline void dpidx_pgmap_free_pages(struct dpidx_pgmap *pgmap,
 {
 	if (pgmap->caller_pages)
 		return;
-	dpidx_vmemmap_free(pages, pgmap->nr_pages * sizeof(struct dpidx_page));
+	dpidx_vmemmap_free(pages, pgmap->nr_mapped * sizeof(struct dpidx_page));
 }
 
 /* Argument checks every map() starts with: -EINVAL for bad input. */
 static inline int dpidx_pgmap_check_map(const struct dpidx_pgmap *pgmap,
 					int nid)
 {
-	if (!pgmap || !pgmap->nr_pages || READ_ONCE(pgmap->space))
+	if (!pgmap || !READ_ONCE(pgmap->nr_pages) || READ_ONCE(pgmap->space))
 		return -EINVAL;
 	if ((pgmap->flags & ~DPIDX_PGMAP_CALLER_PAGES) ||
 	    (pgmap->flags && !pgmap->pages))
@@ -169,6 +175,28 @@ static inline int dpidx_pgmap_check_map(const struct dpidx_pgmap *pgmap,
 static inline int dpidx_pgmap_claim(struct dpidx_pgmap *pgmap, void *space)
 {
 	return dpidx_cmpxchg_ptr(&pgmap->space, (void *)NULL, space) ? 0 : -EINVAL;
+}
+
+/**
+ * dpidx_pgmap_owned_by() - is @pgmap claimed by @space (not retiring)?
+ * @pgmap: any caller's range.
+ * @space: the space asking, holding its writer lock.
+ *
+ * Acquire: pairs with the release in dpidx_pgmap_unclaim() (through the
+ * claiming cmpxchg, which continues its release sequence).  A previous
+ * unmap cleared @pgmap's members *after* dropping its space's lock, so the
+ * lock alone does not order those stores before our reads; the acquire
+ * does: an unmap that sees "owned by me" also sees the members as the last
+ * unclaim and this space's own map (under the lock we hold) left them,
+ * never a stale @pages or @base.
+ *
+ * Context: under @space's lock.
+ * Return: true when the caller may go on to read @pgmap's members.
+ */
+static inline bool dpidx_pgmap_owned_by(const struct dpidx_pgmap *pgmap,
+					const void *space)
+{
+	return dpidx_load_acquire(&pgmap->space) == space;
 }
 
 /*
@@ -190,6 +218,7 @@ static inline void dpidx_pgmap_unclaim(struct dpidx_pgmap *pgmap)
 	if (!pgmap->caller_pages)
 		pgmap->pages = NULL;
 	pgmap->base = 0;
+	pgmap->nr_mapped = 0;
 	/* Release: the cleared members are seen by whoever claims it next. */
 	dpidx_store_release(&pgmap->space, (void *)NULL);
 }
@@ -220,14 +249,20 @@ static inline int dpidx_pgmap_prepare(struct dpidx_pgmap *pgmap, void *space,
 				      struct dpidx_page **pages)
 {
 	int err = dpidx_pgmap_check_map(pgmap, nid);
+	unsigned long nr;
 
 	if (err)
 		return err;
-	if (pgmap->nr_pages > max_pages)
+	/* One read of the caller's field: what map() maps and unmap() frees. */
+	nr = READ_ONCE(pgmap->nr_pages);
+	if (!nr)
+		return -EINVAL;
+	if (nr > max_pages)
 		return -ENOSPC;
 	err = dpidx_pgmap_claim(pgmap, space);
 	if (err)
 		return err;
+	pgmap->nr_mapped = nr;
 	/*
 	 * Ours from the claim on: what unmap frees (or leaves alone) is
 	 * decided here, not by whatever @flags says then.

@@ -17,7 +17,19 @@
  *              powers of two from 64 B), per NUMA node; freed arrays go back
  *              to their class's free list, blocks are never returned.
  *
+ * The kernel's kvzalloc() falls back to vmalloc (4 KiB pages) for big
+ * arrays.  A program that wants to measure that sets dpidx_vmm.small_pages
+ * before its first allocation (bench/sys_bench.c --desc-backing=4k): the
+ * > 512 KiB mappings then get MADV_NOHUGEPAGE instead of MADV_HUGEPAGE.
+ * The default (false) is the vmemmap model above.
+ *
  * Every allocation is zeroed and written (populated, not the zero page).
+ * Memory is committed before it is used, so a map bigger than the machine
+ * (or the caller's memory cgroup, or RLIMIT_AS) fails with NULL -> -ENOMEM
+ * instead of faulting into the OOM killer: no MAP_NORESERVE, a check of
+ * what the system and every enclosing memory cgroup still have
+ * (dpidx_vmm_room()), then MADV_POPULATE_WRITE, whose failure is an error
+ * return, not a signal.
  * dpidx_vmemmap_outstanding() counts the bytes handed out and not freed, so
  * tests can check that destroy() frees every descriptor (LeakSanitizer and
  * valgrind cannot see into the arena).  Under ASan, free arrays are
@@ -59,6 +71,7 @@ struct dpidx_vmm_class {
 struct dpidx_vmm {
 	pthread_mutex_t lock;
 	unsigned long outstanding;	/* bytes handed out, not yet freed */
+	bool small_pages;		/* big mappings on 4 KiB pages (see above) */
 	struct dpidx_vmm_class cls[DPIDX_VMM_NODES][DPIDX_VMM_CLASSES];
 };
 
@@ -72,15 +85,131 @@ static inline bool dpidx_numa_usable(void)
 	return numa_available() >= 0;
 }
 
-/* 2 MiB-aligned anonymous mapping: over-map by 2 MiB and trim both ends. */
-static inline void *dpidx_huge_mmap(size_t bytes, int nid)
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE	23	/* Linux 5.14 */
+#endif
+
+/* One number from a sysfs/procfs file, or ~0UL when it is missing or "max". */
+static inline unsigned long dpidx_vmm_read_ulong(const char *path)
+{
+	unsigned long v = ~0UL;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return ~0UL;
+	if (fscanf(f, "%lu", &v) != 1)
+		v = ~0UL;
+	fclose(f);
+	return v;
+}
+
+/* MemAvailable of /proc/meminfo in bytes, or ~0UL if unknown. */
+static inline unsigned long dpidx_vmm_mem_available(void)
+{
+	unsigned long kib = ~0UL;
+	char line[128];
+	FILE *f = fopen("/proc/meminfo", "re");
+
+	if (!f)
+		return ~0UL;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemAvailable: %lu kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib == ~0UL ? ~0UL : kib << 10;
+}
+
+/*
+ * Room left in the memory cgroup at @dir (under a v1 "memory" mount or the
+ * v2 unified one) and in every cgroup above it: min(limit - usage).
+ */
+static inline unsigned long dpidx_vmm_cgroup_room(const char *mnt, const char *rel,
+						  const char *limit_file,
+						  const char *usage_file)
+{
+	unsigned long room = ~0UL, limit, usage;
+	char dir[512], path[640], *slash;
+
+	if (snprintf(dir, sizeof(dir), "%s%s", mnt, rel) >= (int)sizeof(dir))
+		return ~0UL;
+	for (;;) {
+		snprintf(path, sizeof(path), "%s/%s", dir, limit_file);
+		limit = dpidx_vmm_read_ulong(path);
+		snprintf(path, sizeof(path), "%s/%s", dir, usage_file);
+		usage = dpidx_vmm_read_ulong(path);
+		if (limit != ~0UL && usage != ~0UL)
+			room = limit > usage ? (limit - usage < room ? limit - usage : room) : 0;
+		slash = strrchr(dir, '/');
+		if (!slash || slash < dir + strlen(mnt))
+			break;
+		*slash = '\0';
+	}
+	return room;
+}
+
+/* What the caller's memory cgroups still allow, v1 or v2; ~0UL if none. */
+static inline unsigned long dpidx_vmm_memcg_room(void)
+{
+	unsigned long room = ~0UL, r;
+	char line[512], *path;
+	FILE *f = fopen("/proc/self/cgroup", "re");
+
+	if (!f)
+		return ~0UL;
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		path = strchr(line, ':');
+		if (!path || !(path = strchr(path + 1, ':')))
+			continue;
+		path++;
+		if (!strncmp(line, "0::", 3))
+			r = dpidx_vmm_cgroup_room("/sys/fs/cgroup", path,
+						  "memory.max", "memory.current");
+		else if (strstr(line, ":memory:"))
+			r = dpidx_vmm_cgroup_room("/sys/fs/cgroup/memory", path,
+						  "memory.limit_in_bytes",
+						  "memory.usage_in_bytes");
+		else
+			continue;
+		if (r < room)
+			room = r;
+	}
+	fclose(f);
+	return room;
+}
+
+/* Headroom never handed to descriptors: the rest of the process needs some. */
+#define DPIDX_VMM_RESERVE	(32UL << 20)
+
+/*
+ * Can @bytes more be committed without the OOM killer stepping in?  Writer
+ * side only (one map), a few small file reads per 2 MiB block or big array.
+ */
+static inline bool dpidx_vmm_room(size_t bytes)
+{
+	unsigned long avail = dpidx_vmm_mem_available(), cg = dpidx_vmm_memcg_room();
+
+	if (cg < avail)
+		avail = cg;
+	return avail == ~0UL || (avail > DPIDX_VMM_RESERVE &&
+				 bytes <= avail - DPIDX_VMM_RESERVE);
+}
+
+/*
+ * 2 MiB-aligned anonymous mapping: over-map by 2 MiB and trim both ends.
+ * @big: one array of its own (kvzalloc's vmalloc case), not an arena block.
+ */
+static inline void *dpidx_huge_mmap(size_t bytes, int nid, bool big)
 {
 	size_t span = bytes + DPIDX_HUGE_SIZE;
 	uintptr_t raw, start;
 	void *p;
 
+	if (span < bytes || !dpidx_vmm_room(bytes))
+		return NULL;
+	/* Accounted (no MAP_NORESERVE): overcommit and RLIMIT_AS say no here. */
 	p = mmap(NULL, span, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return NULL;
 	raw = (uintptr_t)p;
@@ -90,9 +219,20 @@ static inline void *dpidx_huge_mmap(size_t bytes, int nid)
 	if (raw + span > start + bytes)
 		munmap((void *)(start + bytes), raw + span - start - bytes);
 	p = (void *)start;
-	(void)madvise(p, bytes, MADV_HUGEPAGE);	/* advisory: THP may be off */
+	/* Advisory: THP may be off.  Only the big mappings follow small_pages. */
+	(void)madvise(p, bytes, big && dpidx_vmm.small_pages ?
+		      MADV_NOHUGEPAGE : MADV_HUGEPAGE);
 	if (nid >= 0 && dpidx_numa_usable())
 		numa_tonode_memory(p, bytes, nid);	/* before the first touch */
+	/*
+	 * Commit it now: a failure is -ENOMEM here, not SIGBUS or the OOM
+	 * killer at the first write.  EINVAL: a kernel older than 5.14; the
+	 * caller's memset then populates it.
+	 */
+	if (madvise(p, bytes, MADV_POPULATE_WRITE) && errno != EINVAL) {
+		munmap(p, bytes);
+		return NULL;
+	}
 	return p;
 }
 
@@ -128,7 +268,7 @@ static inline void *dpidx_vmm_carve(struct dpidx_vmm_class *c, size_t bytes, int
 		return p;
 	}
 	if (c->next == c->end) {
-		c->next = (char *)dpidx_huge_mmap(DPIDX_HUGE_SIZE, nid);
+		c->next = (char *)dpidx_huge_mmap(DPIDX_HUGE_SIZE, nid, false);
 		if (!c->next) {
 			c->end = NULL;
 			return NULL;
@@ -146,7 +286,7 @@ static inline void *dpidx_vmemmap_alloc_bytes(size_t bytes, int nid)
 	void *p;
 
 	if (bytes > (1UL << DPIDX_VMM_MAX_SHIFT))
-		p = dpidx_huge_mmap(bytes, nid);
+		p = dpidx_huge_mmap(bytes, nid, true);
 	else {
 		c = &dpidx_vmm.cls[dpidx_vmm_node(nid)][dpidx_vmm_class_of(bytes)];
 		pthread_mutex_lock(&dpidx_vmm.lock);
