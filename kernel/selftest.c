@@ -31,6 +31,15 @@
 #include <linux/random.h>
 #include <linux/sched.h>
 #include <linux/atomic.h>
+#ifdef DPIDX_IMPORT_IN_TREE
+/*
+ * A dpidx-patched kernel's swapops.h brings dpidx in with mm/'s back-pointer
+ * (page->pgmap->dpidx): it must come before dpidx's headers do.
+ */
+#include <linux/mm.h>
+#include <linux/swap.h>
+#include <linux/swapops.h>
+#endif
 #include "kenc.h"
 #include "import/device_private.h"
 
