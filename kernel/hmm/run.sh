@@ -90,10 +90,9 @@ while [ \$i -lt $stress ]; do
 		done | xargs /hmm-tests >/tmp/stress.\$c 2>&1 &
 		pids="\$pids \$!"
 	done
-	# The helper: unload test_hmm while the tests hold it (refused, EBUSY)
-	# and once they are done, which removes every chunk's pgmap; then
-	# load it again for the next round.
-	rmmod test_hmm 2>/dev/null
+	# Meanwhile pgmap_churn adds and removes pgmaps; once the tests are
+	# done, unloading test_hmm removes every chunk's pgmap, and the next
+	# round's tests add them again.
 	for p in \$pids; do
 		wait \$p || { echo "dpidx-hmm: stress round \$i failed"; cat /tmp/stress.*; }
 	done

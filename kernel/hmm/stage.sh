@@ -175,7 +175,7 @@ for step in "${steps[@]}"; do
 		make -s -C "$cache/src-patched/.dpidx-out/debug" M="$here/churn" modules >/dev/null ||
 			die "pgmap_churn does not build"
 		DPIDX_HMM_CHURN=$here/churn/pgmap_churn.ko \
-		DPIDX_HMM_STRESS=${DPIDX_HMM_STRESS:-4} DPIDX_QEMU_SMP=4 \
+		DPIDX_HMM_STRESS=${DPIDX_HMM_STRESS:-4} \
 			DPIDX_QEMU_LOG=$cache/results/stress.console \
 			bash "$here/run.sh" "$cache/src-patched/.dpidx-out/debug" "$cache/results/stress.txt" ||
 			die "stress run failed" ;;

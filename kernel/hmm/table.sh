@@ -17,8 +17,10 @@ echo "(\"min\") and + debug.config (\"debug\": KASAN generic inline, PROVE_LOCKI
 echo "PROVE_RCU, DEBUG_VM, DEBUG_LIST), QEMU TCG, device-private and"
 echo "device-coherent (memmap=512M\$0x40000000) variants.  patched-min-ENC: the"
 echo "patched minimal kernel with ENC as mm/'s encoding; patched-debug: the"
-echo "default encoding.  stress: migrate/fault tests on 4 CPUs while test_hmm"
-echo "is reloaded (its chunks' pgmaps removed and added), in patched-debug."
+echo "default encoding.  stress: 4 rounds of hmm-tests' migrate/fault tests, one"
+echo "process per CPU (2), while pgmap_churn.ko adds and removes device-private"
+echo "pgmaps, test_hmm reloaded between rounds (its chunks' pgmaps removed and"
+echo "added again), in patched-debug."
 echo
 printf '| %s |' totals "${cols[@]}"
 echo

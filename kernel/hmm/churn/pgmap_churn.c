@@ -5,7 +5,7 @@
  * a loop while hmm-tests faults and migrates on test_hmm's own pgmaps, so
  * that a dpidx-patched kernel's offset space changes under its readers.
  *
- *   insmod pgmap_churn.ko rounds=N     start; rmmod waits for the thread
+ *   insmod pgmap_churn.ko rounds=N     start; rmmod waits for all N rounds
  *
  * Prints "pgmap_churn: done N rounds, E errors" when the loop ends.
  */
@@ -96,10 +96,11 @@ static int __init churn_init(void)
 	return PTR_ERR_OR_ZERO(churn_task);
 }
 
+/* Every round runs: unloading waits for the loop, then stops the thread. */
 static void __exit churn_exit(void)
 {
-	kthread_stop(churn_task);
 	wait_for_completion(&churn_done);
+	kthread_stop(churn_task);
 }
 
 module_init(churn_init);
