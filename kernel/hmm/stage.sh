@@ -135,11 +135,7 @@ for step in "${steps[@]}"; do
 		DPIDX_HMM_MODULES="${mods[*]}" DPIDX_QEMU_LOG=$cache/results/stock-debug-modules.console \
 			bash "$here/run.sh" "$cache/src-stock/.dpidx-out/debug" "$cache/results/stock-debug-modules.txt" ||
 			die "dpidx modules failed under the debug kernel"
-		modules "$cache/src-stock/.dpidx-out/min"
-		DPIDX_HMM_MODULES="${mods[*]}" DPIDX_QEMU_LOG=$cache/results/stock-min-modules.console \
-			bash "$here/run.sh" "$cache/src-stock/.dpidx-out/min" "$cache/results/stock-min-modules.txt" ||
-			die "dpidx modules failed under the minimal kernel"
-		make -s -C "$repo/kernel" KDIR="$cache/src-stock/.dpidx-out/min" clean >/dev/null 2>&1 || true ;;
+		make -s -C "$repo/kernel" KDIR="$cache/src-stock/.dpidx-out/debug" clean >/dev/null 2>&1 || true ;;
 	patched-min)
 		for enc in $encodings; do
 			patched_tree "$enc"
