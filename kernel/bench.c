@@ -485,11 +485,20 @@ static int bench_baselines(struct bench_shape *sh, struct dpidx_pgmap *pgmaps)
 	 * descent mtree_load() does is the same, and destroying an RCU-mode
 	 * tree with range entries crashed in mt_free_walk() on this kernel.
 	 */
-	struct maple_tree mt = MTREE_INIT(mt, 0);
+	struct maple_tree mt;
 	struct bench_keys k = { 0 }, pk = { 0 }, kw = { 0 }, pkw = { 0 };
 	unsigned long i, last;
-	DEFINE_XARRAY(xa);
+	struct xarray xa;
 	int err;
+
+	/*
+	 * On the stack: initialised at run time, not with MTREE_INIT() or
+	 * DEFINE_XARRAY(), whose static lock initialisers lockdep rejects for
+	 * an object that is not static ("trying to register non-static key",
+	 * found by the debug kernel of kernel/hmm).
+	 */
+	mt_init_flags(&mt, 0);
+	xa_init(&xa);
 
 	for (i = 0, err = 0; i < sh->nr_ranges && !err; i++) {
 		last = pgmaps[i].base + pgmaps[i].nr_pages - 1;
