@@ -53,10 +53,15 @@ fi
 
 errors=0
 for f in "${files[@]}"; do
-	mode=(-f)
-	case $f in *.patch) mode=() ;; esac
-	out=$(perl "$checkpatch" --no-tree --no-signoff --show-types --color=never \
-		"${mode[@]}" "$f" 2>&1) || true
+	# A patch is checked as one, from its own directory: given a path
+	# through the repository, checkpatch.pl takes it for a file (-f).
+	if [[ $f == *.patch ]]; then
+		out=$(cd "$(dirname "$f")" && perl "$checkpatch" --no-tree --no-signoff \
+			--show-types --color=never "$(basename "$f")" 2>&1) || true
+	else
+		out=$(perl "$checkpatch" --no-tree --no-signoff --show-types --color=never \
+			-f "$f" 2>&1) || true
+	fi
 	if grep -q '^ERROR:' <<<"$out"; then
 		errors=$((errors + 1))
 		echo "$out"
