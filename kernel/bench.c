@@ -485,11 +485,20 @@ static int bench_baselines(struct bench_shape *sh, struct dpidx_pgmap *pgmaps)
 	 * descent mtree_load() does is the same, and destroying an RCU-mode
 	 * tree with range entries crashed in mt_free_walk() on this kernel.
 	 */
-	struct maple_tree mt = MTREE_INIT(mt, 0);
+	struct maple_tree mt;
 	struct bench_keys k = { 0 }, pk = { 0 }, kw = { 0 }, pkw = { 0 };
 	unsigned long i, last;
-	DEFINE_XARRAY(xa);
+	struct xarray xa;
 	int err;
+
+	/*
+	 * On the stack: initialised at run time, not with MTREE_INIT() or
+	 * DEFINE_XARRAY(), whose static lock initialisers lockdep rejects for
+	 * an object that is not static ("trying to register non-static key",
+	 * found by the debug kernel of kernel/hmm).
+	 */
+	mt_init_flags(&mt, 0);
+	xa_init(&xa);
 
 	for (i = 0, err = 0; i < sh->nr_ranges && !err; i++) {
 		last = pgmaps[i].base + pgmaps[i].nr_pages - 1;
@@ -619,6 +628,18 @@ out:
 	return err;
 }
 
+/* x86_hyper_type exists only with CONFIG_HYPERVISOR_GUEST (not tinyconfig). */
+static const char *bench_environment(void)
+{
+	if (!boot_cpu_has(X86_FEATURE_HYPERVISOR))
+		return "bare metal";
+#ifdef CONFIG_HYPERVISOR_GUEST
+	if (x86_hyper_type == X86_HYPER_KVM)
+		return "KVM guest";
+#endif
+	return "virtual machine";
+}
+
 static int __init dpidx_bench_init(void)
 {
 	unsigned long sink = 0;
@@ -627,9 +648,7 @@ static int __init dpidx_bench_init(void)
 
 	pr_info("each encoding vs mtree_load() (v6), xa_load(), pfn_to_page()\n");
 	pr_info("environment: %s; under QEMU TCG (software emulation) the absolute ns/op mean little and the ratios are only indicative\n",
-		boot_cpu_has(X86_FEATURE_HYPERVISOR) ?
-		(x86_hyper_type == X86_HYPER_KVM ? "KVM guest" : "virtual machine") :
-		"bare metal");
+		bench_environment());
 	for (i = 0; i < ARRAY_SIZE(bench_shapes) && !err; i++)
 		err = bench_shape(bench_shapes[i], &sink);
 	pr_info("done (%s, sink %lx)\n", err ? "FAILED" : "ok", sink & 0xf);

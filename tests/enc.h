@@ -26,6 +26,7 @@ struct dpidx_enc {
 	unsigned int swap_types;
 	unsigned long max_pages;
 	unsigned long max_ranges;
+	bool caller_pages;		/* DPIDX_E_CALLER_PAGES */
 	int (*init)(void *s, unsigned long max_pages);
 	void (*destroy)(void *s);
 	int (*map)(void *s, struct dpidx_pgmap *pgmap, int nid);
@@ -66,6 +67,7 @@ static const struct dpidx_enc dpidx_enc_##E = {					\
 	.swap_types = DPIDX_##UE##_SWAP_TYPES,					\
 	.max_pages = DPIDX_##UE##_MAX_PAGES,					\
 	.max_ranges = DPIDX_##UE##_MAX_RANGES,					\
+	.caller_pages = DPIDX_##UE##_CALLER_PAGES,				\
 	.init = E##_t_init,							\
 	.destroy = E##_t_destroy,						\
 	.map = E##_t_map,							\

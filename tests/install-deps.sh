@@ -9,6 +9,7 @@ pkgs=(
 	python3 python3-matplotlib python3-scipy git
 	linux-source-6.12 xz-utils
 	linux-image-6.12-amd64 linux-headers-6.12-amd64 qemu-system-x86 busybox-static kmod cpio
+	flex bison bc libelf-dev libssl-dev ccache patch diffstat
 )
 missing=()
 for p in "${pkgs[@]}"; do

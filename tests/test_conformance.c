@@ -179,6 +179,68 @@ static void test_map_lookup(void)
 		CHECK(!p[i].space && !p[i].pages, "destroy did not release range %lu", i);
 }
 
+/*
+ * DPIDX_PGMAP_CALLER_PAGES: the caller's descriptors (the kernel's memmap)
+ * are published as they are, never allocated, initialised or freed by
+ * dpidx, and what unmap does is decided by the flag at map time.
+ */
+static void test_caller_pages(void)
+{
+	const unsigned long nr = 1000;
+	struct dpidx_page *mine = aligned_alloc(64, nr * sizeof(*mine));
+	struct dpidx_pgmap p, bad;
+	void *s = space_new(1UL << 20);
+	unsigned long i, base;
+
+	REQUIRE(mine, "out of memory");
+	memset(mine, 0, nr * sizeof(*mine));
+	memset(&p, 0, sizeof(p));
+	memset(&bad, 0, sizeof(bad));
+	for (i = 0; i < nr; i++) {
+		dpidx_page_set_range(&mine[i], &p);
+		mine[i].index = i;	/* dpidx must not touch it */
+	}
+	p.nr_pages = nr;
+	p.flags = DPIDX_PGMAP_CALLER_PAGES;
+	p.pages = mine;
+	if (!enc->caller_pages) {
+		/* An encoding that places its descriptors itself refuses them. */
+		CHECK_EQ(enc->map(s, &p, -1), -EINVAL);
+		CHECK(!p.space && p.pages == mine, "a refused map changed the pgmap");
+		space_free(s);
+		free(mine);
+		return;
+	}
+	CHECK_EQ(enc->map(s, &p, -1), 0);
+	CHECK(p.pages == mine, "map replaced the caller's descriptors");
+	check_range(s, &p);
+	CHECK_EQ(enc->check(s), 0);
+	base = p.base;
+	p.flags = 0;	/* an in: field changed after map is not trusted */
+	CHECK_EQ(enc->unmap(s, &p), 0);
+	CHECK(!p.space && p.pages == mine, "unmap dropped the caller's descriptors");
+	CHECK(resolves_nowhere(s, base) && resolves_nowhere(s, base + nr - 1),
+	      "an unmapped caller range still resolves");
+	for (i = 0; i < nr; i++)
+		if (mine[i].index != i || dpidx_page_range(&mine[i]) != &p) {
+			CHECK(0, "descriptor %lu was written", i);
+			break;
+		}
+	bad.nr_pages = 4;
+	bad.flags = DPIDX_PGMAP_CALLER_PAGES;	/* and no pages */
+	CHECK_EQ(enc->map(s, &bad, -1), -EINVAL);
+	bad.flags = 0x2;			/* unknown flag */
+	bad.pages = mine;
+	CHECK_EQ(enc->map(s, &bad, -1), -EINVAL);
+	/* Mapped again, then left to destroy: still not freed by dpidx. */
+	p.flags = DPIDX_PGMAP_CALLER_PAGES;
+	CHECK_EQ(enc->map(s, &p, -1), 0);
+	check_range(s, &p);
+	space_free(s);
+	CHECK(!p.space && p.pages == mine, "destroy dropped the caller's descriptors");
+	free(mine);
+}
+
 /* lookup_range == n single lookups, across ranges, holes and chunk ends. */
 static void test_lookup_range(void)
 {
@@ -374,6 +436,7 @@ int main(int argc, char **argv)
 	test_capacity_and_reuse();
 	test_independent_spaces();
 	test_many_ranges();
+	test_caller_pages();
 	CHECK_NO_LEAK();
 	rcu_unregister_thread();
 	return test_finish();

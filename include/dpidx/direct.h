@@ -172,6 +172,8 @@
  * always do, so DESIGN.md's 65,536 nouveau chunks map whatever the bound.
  */
 #define DPIDX_DIRECT_MAX_RANGES		16384UL
+/* direct.h places every descriptor itself: no caller-provided ones. */
+#define DPIDX_DIRECT_CALLER_PAGES	0
 /*
  * 2 * max + 64 * MAX_RANGES indices must fit the region a space may
  * reserve: half the payload, 2^33 indices = 512 GiB of VA (2^32 - 2^19
@@ -747,6 +749,12 @@ static inline int dpidx_direct_map(struct dpidx_direct *s, struct dpidx_pgmap *p
 	err = dpidx_pgmap_check_map(pgmap, nid);
 	if (err)
 		return err;
+	/*
+	 * A descriptor's address is computed from its value, so they cannot
+	 * be the caller's (DPIDX_DIRECT_CALLER_PAGES is 0): -EINVAL.
+	 */
+	if (READ_ONCE(pgmap->flags) & DPIDX_PGMAP_CALLER_PAGES)
+		return -EINVAL;
 	/* One read of the caller's field: what map maps and unmap frees. */
 	nr = READ_ONCE(pgmap->nr_pages);
 	if (!nr)

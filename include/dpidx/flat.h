@@ -40,6 +40,8 @@
 #define DPIDX_FLAT_CHUNK_SHIFT		9
 #define DPIDX_FLAT_CHUNK_PAGES		(1UL << DPIDX_FLAT_CHUNK_SHIFT)
 #define DPIDX_FLAT_SWAP_TYPES		DPIDX_V6_SWAP_TYPES
+/* Takes caller-provided descriptors (DPIDX_PGMAP_CALLER_PAGES). */
+#define DPIDX_FLAT_CALLER_PAGES	1
 /* The offset space: what a v6 swap entry can carry below the A/D bits. */
 #define DPIDX_FLAT_MAX_OFFSETS		DPIDX_V6_MAX_OFFSETS
 #define DPIDX_FLAT_MAX_CHUNKS		(DPIDX_FLAT_MAX_OFFSETS >> DPIDX_FLAT_CHUNK_SHIFT)

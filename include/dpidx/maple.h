@@ -121,6 +121,8 @@
 #define DPIDX_MAPLE_SLOTS		16
 #endif
 #define DPIDX_MAPLE_SWAP_TYPES		DPIDX_V6_SWAP_TYPES
+/* Takes caller-provided descriptors (DPIDX_PGMAP_CALLER_PAGES). */
+#define DPIDX_MAPLE_CALLER_PAGES	1
 /* The offset space: what a v6 swap entry can carry below the A/D bits. */
 #define DPIDX_MAPLE_MAX_OFFSETS		DPIDX_V6_MAX_OFFSETS
 /*

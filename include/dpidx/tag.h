@@ -120,6 +120,8 @@
 #define DPIDX_TAG_MAX_RANGES		(DPIDX_TAG_MAX_SLOTS / 2)
 #define DPIDX_TAG_MAX_PAGES		(DPIDX_TAG_MAX_RANGES << DPIDX_TAG_INDEX_BITS)
 #define DPIDX_TAG_SWAP_TYPES		DPIDX_NR_DEVICE_KINDS
+/* Takes caller-provided descriptors (DPIDX_PGMAP_CALLER_PAGES). */
+#define DPIDX_TAG_CALLER_PAGES	1
 /* Largest table init() allocates up front (512 KiB); more comes by growth. */
 #define DPIDX_TAG_INIT_SLOTS_MAX	(1UL << 16)
 #define DPIDX_TAG_INIT_SLOTS_MIN	64UL

@@ -48,7 +48,11 @@ dpidx_static_assert(sizeof(struct dpidx_page) == 64,
  * @nr_pages: in: pages to map (> 0).
  * @owner:    in: driver cookie, never dereferenced.
  * @base:     out: first offset of the mapped range.
- * @pages:    out: @nr_pages descriptors, pages[i] <-> base + i.
+ * @pages:    out: @nr_pages descriptors, pages[i] <-> base + i; in with
+ *            DPIDX_PGMAP_CALLER_PAGES.
+ * @flags:    in: 0 or DPIDX_PGMAP_CALLER_PAGES (an extension of API.md;
+ *            encodings that can take caller-provided descriptors define
+ *            DPIDX_E_CALLER_PAGES 1, the others refuse the flag: -EINVAL).
  *
  * The caller owns the structure and must zero-initialise it before the first
  * map; dpidx writes only the out members and the private ones.  It must stay
@@ -59,17 +63,28 @@ dpidx_static_assert(sizeof(struct dpidx_page) == 64,
  * dpidx never reads them again: @nr_mapped is the size map() saw and the
  * only one unmap(), destroy() and the checkers use.  A caller that changes
  * @nr_pages of a mapped range cannot make unmap() touch a neighbour.
+ *
+ * DPIDX_PGMAP_CALLER_PAGES: the descriptors are the caller's (the kernel's
+ * memmap of a MEMORY_DEVICE_PRIVATE pgmap): map neither allocates nor
+ * initialises them, unmap neither frees nor forgets them, and the caller has
+ * made dpidx_page_range(&pages[i]) == pgmap for every i before the map and
+ * keeps the array until unmap has returned.  NULL @pages is -EINVAL.
  */
 struct dpidx_pgmap {
 	unsigned long nr_pages;
 	void *owner;
 	unsigned long base;
 	struct dpidx_page *pages;
+	/* extension (after API.md's members): */
+	unsigned long flags;
 	/* private: */
 	void *space;			/* the space it is mapped in, or NULL */
 	unsigned long nr_mapped;	/* nr_pages as map() saw it */
 	int nid;			/* node the descriptors live on */
+	bool caller_pages;		/* @flags at map: never trusted later */
 };
+
+#define DPIDX_PGMAP_CALLER_PAGES	0x1UL
 
 enum dpidx_kind {
 	DPIDX_DEVICE_READ,
@@ -119,6 +134,8 @@ static inline struct dpidx_page *dpidx_pgmap_alloc_pages(struct dpidx_pgmap *pgm
 	struct dpidx_page *pages;
 	unsigned long i;
 
+	if (pgmap->caller_pages)
+		return pgmap->pages;
 	if (pgmap->nr_mapped > (~(size_t)0 >> 1) / sizeof(struct dpidx_page))
 		return NULL;
 	pages = (struct dpidx_page *)dpidx_vmemmap_alloc(
@@ -134,6 +151,8 @@ static inline struct dpidx_page *dpidx_pgmap_alloc_pages(struct dpidx_pgmap *pgm
 static inline void dpidx_pgmap_free_pages(struct dpidx_pgmap *pgmap,
 					  struct dpidx_page *pages)
 {
+	if (pgmap->caller_pages)
+		return;
 	dpidx_vmemmap_free(pages, pgmap->nr_mapped * sizeof(struct dpidx_page));
 }
 
@@ -142,6 +161,9 @@ static inline int dpidx_pgmap_check_map(const struct dpidx_pgmap *pgmap,
 					int nid)
 {
 	if (!pgmap || !READ_ONCE(pgmap->nr_pages) || READ_ONCE(pgmap->space))
+		return -EINVAL;
+	if ((pgmap->flags & ~DPIDX_PGMAP_CALLER_PAGES) ||
+	    (pgmap->flags && !pgmap->pages))
 		return -EINVAL;
 	if (!dpidx_nid_valid(nid))
 		return -EINVAL;
@@ -196,7 +218,8 @@ static inline void dpidx_pgmap_retire(struct dpidx_pgmap *pgmap)
 /* Give the pgmap back to its caller: unmapped, mappable again. */
 static inline void dpidx_pgmap_unclaim(struct dpidx_pgmap *pgmap)
 {
-	pgmap->pages = NULL;
+	if (!pgmap->caller_pages)
+		pgmap->pages = NULL;
 	pgmap->base = 0;
 	pgmap->nr_mapped = 0;
 	/* Release: the cleared members are seen by whoever claims it next. */
@@ -243,6 +266,11 @@ static inline int dpidx_pgmap_prepare(struct dpidx_pgmap *pgmap, void *space,
 	if (err)
 		return err;
 	pgmap->nr_mapped = nr;
+	/*
+	 * Ours from the claim on: what unmap frees (or leaves alone) is
+	 * decided here, not by whatever @flags says then.
+	 */
+	pgmap->caller_pages = pgmap->flags & DPIDX_PGMAP_CALLER_PAGES;
 	*pages = dpidx_pgmap_alloc_pages(pgmap, nid);
 	if (!*pages) {
 		dpidx_pgmap_unclaim(pgmap);

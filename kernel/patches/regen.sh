@@ -1,0 +1,33 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# kernel/patches/regen.sh STOCK PATCHED - rewrite the series from a pristine
+# tree and an edited one (diff context is the kernel's, new lines ours).
+# Each patch's header is kept from the existing file; its file list below.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+stock=$(cd "$1" && pwd)
+patched=$(cd "$2" && pwd)
+series() {
+	echo "0001-mm-swap-device-private-types-follow-dpidx.patch include/linux/swap.h include/linux/swapops.h"
+	echo "0002-mm-memremap-device-private-pgmaps-in-dpidx.patch include/linux/memremap.h mm/Makefile mm/memremap.c"
+	echo "0003-mm-device-private-entries-carry-dpidx-values.patch mm/memory.c mm/migrate.c mm/migrate_device.c mm/mprotect.c mm/rmap.c"
+}
+series | while read -r name files; do
+	out=$here/$name
+	head=$(sed '/^---$/q' "$out" 2>/dev/null) || true
+	[ -n "$head" ] || { echo "regen.sh: $name has no header" >&2; exit 1; }
+	{
+		echo "$head"
+		(cd "$stock/.." && for f in $files; do
+			diff -u -p --label "a/$f" --label "b/$f" "$stock/$f" "$patched/$f" || true
+		done) | { diffstat -p1 2>/dev/null || true; }
+		echo
+		for f in $files; do
+			diff -u -p --label "a/$f" --label "b/$f" "$stock/$f" "$patched/$f" || true
+		done
+		echo "-- "
+		echo "dpidx"
+	} >"$out.new"
+	mv "$out.new" "$out"
+done
