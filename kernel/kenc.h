@@ -16,6 +16,7 @@ struct dpidx_kenc {
 	const char *name;
 	size_t space_size;
 	unsigned int swap_types;
+	bool caller_pages;		/* DPIDX_E_CALLER_PAGES */
 	unsigned long max_pages;
 	int (*init)(void *s, unsigned long max_pages);
 	void (*destroy)(void *s);
@@ -71,6 +72,7 @@ static const struct dpidx_kenc dpidx_kenc_##E = {				\
 	.name = #E,								\
 	.space_size = sizeof(struct dpidx_##E),					\
 	.swap_types = DPIDX_##UE##_SWAP_TYPES,					\
+	.caller_pages = DPIDX_##UE##_CALLER_PAGES,				\
 	.max_pages = DPIDX_##UE##_MAX_PAGES,					\
 	.init = E##_k_init,							\
 	.destroy = E##_k_destroy,						\

@@ -809,6 +809,16 @@ static int test_kernel_swap_helpers(void)
 				enc->name, enc->swap_types, DPIDX_KERNEL_SWAP_TYPES);
 			continue;
 		}
+		/*
+		 * The check maps the kernel's kind of descriptors, which an
+		 * encoding placing its own (direct) refuses; direct's entries
+		 * are tag's, made by the same functions, checked under tag.
+		 */
+		if (!enc->caller_pages) {
+			pr_info("    # %s: places its own descriptors; its entries are tag's: skipped\n",
+				enc->name);
+			continue;
+		}
 		err = kernel_swap_helpers_one(enc);
 		checked++;
 #else
