@@ -11,8 +11,8 @@
 #
 #   bash kernel/hmm/stage.sh [STEP...]
 #
-# STEPs (default: all, in this order): stock-min stock-debug patched-min
-# patched-debug stress table.  "patched-min" runs every encoding in
+# STEPs (default: all, in this order): stock-min stock-debug stress-stock
+# patched-min patched-debug stress table.  "patched-min" runs every encoding in
 # DPIDX_HMM_ENCODINGS (default: every encoding of include/dpidx/encodings.h
 # that takes caller-provided descriptors: all but direct).
 #
@@ -29,7 +29,7 @@ repo=$(cd "$here/../.." && pwd)
 cache=${DPIDX_KCACHE:-/var/cache/dpidx-kernel}
 tarball=${DPIDX_LINUX_SOURCE:-/usr/src/linux-source-6.12.tar.xz}
 steps=("$@")
-[ ${#steps[@]} -gt 0 ] || steps=(stock-min stock-debug patched-min patched-debug stress table)
+[ ${#steps[@]} -gt 0 ] || steps=(stock-min stock-debug stress-stock patched-min patched-debug stress table)
 # The one list (include/dpidx/encodings.h), less the encodings whose
 # descriptors cannot be the kernel's memmap (stage 1 hands dpidx 6.12's own
 # struct pages): direct computes a descriptor's address from its value, so
@@ -127,6 +127,24 @@ same() {
 		die "$1 differs from $2 (above)"
 }
 
+# stress NAME OUT: run.sh's stress rounds with pgmap_churn in the debug kernel
+# OUT (stress-stock, the control, is the stock kernel under the same load:
+# it shows what the load alone does to hmm-tests, see run.sh's rule).
+stress() {
+	local out=$2
+	[ -f "$out/arch/x86/boot/bzImage" ] || die "$1 needs the debug kernel in $out"
+	make -s -C "$out" M="$here/churn" clean >/dev/null 2>&1 || true
+	make -s -C "$out" M="$here/churn" modules >/dev/null ||
+		die "pgmap_churn does not build against $out"
+	cp "$here/churn/pgmap_churn.ko" "$cache/results/$1-pgmap_churn.ko"
+	make -s -C "$out" M="$here/churn" clean >/dev/null 2>&1 || true
+	DPIDX_HMM_CHURN=$cache/results/$1-pgmap_churn.ko \
+	DPIDX_HMM_STRESS=${DPIDX_HMM_STRESS:-4} \
+		DPIDX_QEMU_LOG=$cache/results/$1.console \
+		bash "$here/run.sh" "$out" "$cache/results/$1.txt" ||
+		die "$1 run failed"
+}
+
 for step in "${steps[@]}"; do
 	case $step in
 	stock-min)
@@ -171,16 +189,12 @@ for step in "${steps[@]}"; do
 		grep -q '^ok [0-9]* kernel_swap_helpers' "$cache/results/patched-debug-selftest.console" ||
 			die "kernel_swap_helpers did not pass in the patched kernel"
 		make -s -C "$repo/kernel" KDIR="$cache/src-patched/.dpidx-out/debug" clean >/dev/null 2>&1 || true ;;
+	stress-stock)
+		unpack src-stock
+		stress stress-stock "$cache/src-stock/.dpidx-out/debug" ;;
 	stress)
 		patched_tree ""
-		[ -f "$cache/src-patched/.dpidx-out/debug/arch/x86/boot/bzImage" ] || die "stress needs patched-debug"
-		make -s -C "$cache/src-patched/.dpidx-out/debug" M="$here/churn" modules >/dev/null ||
-			die "pgmap_churn does not build"
-		DPIDX_HMM_CHURN=$here/churn/pgmap_churn.ko \
-		DPIDX_HMM_STRESS=${DPIDX_HMM_STRESS:-4} \
-			DPIDX_QEMU_LOG=$cache/results/stress.console \
-			bash "$here/run.sh" "$cache/src-patched/.dpidx-out/debug" "$cache/results/stress.txt" ||
-			die "stress run failed" ;;
+		stress stress "$cache/src-patched/.dpidx-out/debug" ;;
 	table)
 		bash "$here/table.sh" "$cache/results" "$version" >"$repo/results/hmm-tests.md" ;;
 	*) die "unknown step $step" ;;
