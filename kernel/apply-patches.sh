@@ -7,10 +7,13 @@
 #
 #   bash kernel/apply-patches.sh LINUX_TREE [ENCODING]
 #
-# ENCODING: flat, maple or tag; default: the one include/dpidx/dpidx.h makes
-# DPIDX_DEFAULT_ENCODING, or tag when that one cannot take caller-provided
-# descriptors (direct: same values and swap entries as tag, but its own
-# descriptor placement, which is stage 2).  What lands in the tree:
+# ENCODING: flat, maple, tag or direct; default: the one
+# include/dpidx/dpidx.h makes DPIDX_DEFAULT_ENCODING.  flat, maple and tag
+# take 6.12's memmap at the fake PFNs request_free_mem_region() hands out
+# as caller-provided descriptors (stage 1); direct places the struct pages
+# itself, in a device-private vmemmap beside vmemmap, and device-private
+# pgmaps take no physical address range at all (stage 2 for direct,
+# 0004).  What lands in the tree:
 #   include/dpidx/*.h               include/dpidx/ as it is
 #   include/dpidx/device_private.h  kernel/import/device_private.h, unchanged
 #   mm/dpidx_device_private.c       kernel/import/device_private.c, unchanged
@@ -33,24 +36,11 @@ if [ -z "$enc" ]; then
 	enc=$(sed -n '/^#if !defined(DPIDX_ENCODING_FLAT)/,/^#endif/s/^#define DPIDX_ENCODING_\([A-Z0-9_]*\)$/\1/p' \
 		"$repo/include/dpidx/dpidx.h" | tr 'A-Z' 'a-z')
 	[ -n "$enc" ] || die "cannot read the default encoding from dpidx.h"
-	# Stage 1 hands dpidx 6.12's own memmap (caller-provided descriptors).
-	# An encoding that places its descriptors itself (direct: at an address
-	# computed from the value) cannot take them; its values and swap
-	# entries are tag's, so tag resolves exactly the entries it would make
-	# until stage 2 gives direct its device-private vmemmap.  A rule fixed
-	# with the series, whichever encoding a run picks.
-	ue=$(echo "$enc" | tr 'a-z' 'A-Z')
-	if ! grep -q "^#define DPIDX_${ue}_CALLER_PAGES[[:space:]]*1\b" \
-		"$repo/include/dpidx/$enc.h" 2>/dev/null; then
-		echo "apply-patches.sh: the default encoding '$enc' cannot take the kernel's memmap (stage 2); stage 1 uses tag, whose swap entries it shares" >&2
-		enc=tag
-	fi
 fi
 case $enc in
 flat | maple) types=6 ;;	# v6's scheme: every kind its own type
-tag) types=3 ;;			# device kinds only; migration types shared
-direct) die "direct places its descriptors itself: it needs stage 2 (its own device-private vmemmap instead of 6.12's memmap at fake PFNs; kernel/import/README.md); stage 1 takes flat, maple or tag" ;;
-*) die "unknown encoding '$enc' (flat, maple, tag)" ;;
+tag | direct) types=3 ;;		# device kinds only; migration types shared
+*) die "unknown encoding '$enc' (flat, maple, tag, direct)" ;;
 esac
 ue=$(echo "$enc" | tr 'a-z' 'A-Z')
 

@@ -290,6 +290,17 @@ static inline void *dpidx_direct_block_addr(struct dpidx_direct *s, unsigned lon
 
 #ifdef __KERNEL__
 
+/*
+ * Where the region goes.  A module: anywhere in the vmalloc area.  mm/
+ * (kernel/patches/) defines these two first, to put it beside vmemmap, where
+ * page_to_pfn() and pfn_to_page() of a descriptor stay each other's inverse
+ * (kernel/import/README.md, "With the direct encoding").
+ */
+#ifndef dpidx_direct_region_map
+#define dpidx_direct_region_map(pages, n)	vmap((pages), (n), VM_MAP, PAGE_KERNEL_RO)
+#define dpidx_direct_region_unmap(addr)		vunmap(addr)
+#endif
+
 static inline int dpidx_direct_region_reserve(struct dpidx_direct *s, unsigned long bytes)
 {
 	unsigned long i, n = bytes >> PAGE_SHIFT;
@@ -303,14 +314,14 @@ static inline int dpidx_direct_region_reserve(struct dpidx_direct *s, unsigned l
 	for (i = 0; i < n; i++)
 		zero[i] = ZERO_PAGE(0);
 	/* Every index readable from the start: holes read as zeros. */
-	s->region = vmap(zero, (unsigned int)n, VM_MAP, PAGE_KERNEL_RO);
+	s->region = dpidx_direct_region_map(zero, (unsigned int)n);
 	kvfree(zero);
 	return s->region ? 0 : -ENOMEM;
 }
 
 static inline void dpidx_direct_region_release(struct dpidx_direct *s, unsigned long bytes)
 {
-	vunmap(s->region);
+	dpidx_direct_region_unmap(s->region);
 }
 
 /*
@@ -371,8 +382,15 @@ static inline int dpidx_direct_block_populate(struct dpidx_direct *s, unsigned l
 
 static inline void dpidx_direct_block_depopulate(struct dpidx_direct *s, unsigned long blk)
 {
-	struct page *pages = vmalloc_to_page(dpidx_direct_block_addr(s, blk));
+	struct page *pages;
+	unsigned int level;
+	pte_t *pte;
 
+	/* Not vmalloc_to_page(): the region need not be in the vmalloc area. */
+	pte = lookup_address((unsigned long)dpidx_direct_block_addr(s, blk), &level);
+	if (WARN_ON_ONCE(!pte || level != PG_LEVEL_4K))
+		return;
+	pages = pte_page(*pte);
 	dpidx_direct_set_ptes(s, blk, NULL);
 	/* Nobody may reach the pages through a stale translation once freed. */
 	dpidx_direct_flush_tlb();

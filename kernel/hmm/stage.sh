@@ -13,8 +13,7 @@
 #
 # STEPs (default: all, in this order): stock-min stock-debug stress-stock
 # patched-min patched-debug stress table.  "patched-min" runs every encoding in
-# DPIDX_HMM_ENCODINGS (default: every encoding of include/dpidx/encodings.h
-# that takes caller-provided descriptors: all but direct).
+# DPIDX_HMM_ENCODINGS (default: every encoding of include/dpidx/encodings.h).
 #
 # Everything is kept under DPIDX_KCACHE (default /var/cache/dpidx-kernel):
 # the unpacked trees (re-unpacked when the linux-source package version
@@ -30,12 +29,9 @@ cache=${DPIDX_KCACHE:-/var/cache/dpidx-kernel}
 tarball=${DPIDX_LINUX_SOURCE:-/usr/src/linux-source-6.12.tar.xz}
 steps=("$@")
 [ ${#steps[@]} -gt 0 ] || steps=(stock-min stock-debug stress-stock patched-min patched-debug stress table)
-# The one list (include/dpidx/encodings.h), less the encodings whose
-# descriptors cannot be the kernel's memmap (stage 1 hands dpidx 6.12's own
-# struct pages): direct computes a descriptor's address from its value, so
-# it needs its own device-private vmemmap, which is stage 2.
+# The one list (include/dpidx/encodings.h): every encoding in mm/.
 all_encodings=$(sed -n 's/^[[:space:]]*X(\([a-z0-9_]*\),.*/\1/p' "$repo/include/dpidx/encodings.h")
-encodings=${DPIDX_HMM_ENCODINGS:-$(echo "$all_encodings" | grep -vx direct | tr '\n' ' ')}
+encodings=${DPIDX_HMM_ENCODINGS:-$(echo "$all_encodings" | tr '\n' ' ')}
 die() { echo "stage.sh: FAIL: $*" >&2; exit 1; }
 log() { echo "stage.sh: $*"; }
 

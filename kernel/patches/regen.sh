@@ -12,6 +12,7 @@ series() {
 	echo "0001-mm-swap-device-private-types-follow-dpidx.patch include/linux/swap.h include/linux/swapops.h"
 	echo "0002-mm-memremap-device-private-pgmaps-in-dpidx.patch include/linux/memremap.h mm/Makefile mm/memremap.c"
 	echo "0003-mm-device-private-entries-carry-dpidx-values.patch mm/memory.c mm/migrate.c mm/migrate_device.c mm/mprotect.c mm/rmap.c"
+	echo "0004-lib-test_hmm-device-private-chunks-without-physical-range.patch lib/test_hmm.c"
 }
 series | while read -r name files; do
 	out=$here/$name

@@ -17,6 +17,15 @@
 #include <linux/mm.h>
 #include <linux/completion.h>
 
+/*
+ * A dpidx-patched kernel on the direct encoding places device-private pages
+ * itself (linux/memremap.h): the pgmap gives its length only.  Stock 6.12
+ * and the other encodings take a physical range.
+ */
+#ifndef DEVICE_PRIVATE_NO_PHYS_RANGE
+#define DEVICE_PRIVATE_NO_PHYS_RANGE	0
+#endif
+
 static unsigned int rounds = 200;
 module_param(rounds, uint, 0444);
 MODULE_PARM_DESC(rounds, "pgmaps to add and remove");
@@ -44,21 +53,24 @@ static const struct dev_pagemap_ops churn_ops = {
 static int churn_one(unsigned long size)
 {
 	struct dev_pagemap *pgmap;
-	struct resource *res;
+	struct resource *res = NULL;
 	void *addr;
 	int err = 0;
 
 	pgmap = kzalloc(sizeof(*pgmap), GFP_KERNEL);
 	if (!pgmap)
 		return -ENOMEM;
-	res = request_free_mem_region(&iomem_resource, size, "pgmap_churn");
-	if (IS_ERR(res)) {
-		err = PTR_ERR(res);
-		goto out;
+	pgmap->range.end = size - 1;
+	if (!DEVICE_PRIVATE_NO_PHYS_RANGE) {
+		res = request_free_mem_region(&iomem_resource, size, "pgmap_churn");
+		if (IS_ERR(res)) {
+			err = PTR_ERR(res);
+			goto out;
+		}
+		pgmap->range.start = res->start;
+		pgmap->range.end = res->end;
 	}
 	pgmap->type = MEMORY_DEVICE_PRIVATE;
-	pgmap->range.start = res->start;
-	pgmap->range.end = res->end;
 	pgmap->nr_range = 1;
 	pgmap->ops = &churn_ops;
 	pgmap->owner = &churn_owner;
@@ -67,7 +79,8 @@ static int churn_one(unsigned long size)
 		err = PTR_ERR(addr);
 	else
 		memunmap_pages(pgmap);
-	release_mem_region(res->start, resource_size(res));
+	if (res)
+		release_mem_region(res->start, resource_size(res));
 out:
 	kfree(pgmap);
 	return err;
