@@ -14,6 +14,7 @@
 # STEPs (default: all, in this order): stock-min stock-debug stress-stock
 # patched-min patched-debug stress table.  "patched-min" runs every encoding in
 # DPIDX_HMM_ENCODINGS (default: every encoding of include/dpidx/encodings.h).
+# DPIDX_HMM_STRESS: rounds of the two stress steps (default 4).
 #
 # Everything is kept under DPIDX_KCACHE (default /var/cache/dpidx-kernel):
 # the unpacked trees (re-unpacked when the linux-source package version
@@ -32,6 +33,9 @@ steps=("$@")
 # The one list (include/dpidx/encodings.h): every encoding in mm/.
 all_encodings=$(sed -n 's/^[[:space:]]*X(\([a-z0-9_]*\),.*/\1/p' "$repo/include/dpidx/encodings.h")
 encodings=${DPIDX_HMM_ENCODINGS:-$(echo "$all_encodings" | tr '\n' ' ')}
+# Stress rounds for the stress steps only: every other boot runs without.
+stress_rounds=${DPIDX_HMM_STRESS:-4}
+unset DPIDX_HMM_STRESS DPIDX_HMM_CHURN
 die() { echo "stage.sh: FAIL: $*" >&2; exit 1; }
 log() { echo "stage.sh: $*"; }
 
@@ -135,7 +139,7 @@ stress() {
 	cp "$here/churn/pgmap_churn.ko" "$cache/results/$1-pgmap_churn.ko"
 	make -s -C "$out" M="$here/churn" clean >/dev/null 2>&1 || true
 	DPIDX_HMM_CHURN=$cache/results/$1-pgmap_churn.ko \
-	DPIDX_HMM_STRESS=${DPIDX_HMM_STRESS:-4} \
+	DPIDX_HMM_STRESS=$stress_rounds \
 		DPIDX_QEMU_LOG=$cache/results/$1.console \
 		bash "$here/run.sh" "$out" "$cache/results/$1.txt" ||
 		die "$1 run failed"
