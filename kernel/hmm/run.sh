@@ -127,52 +127,11 @@ if [ -w /dev/kvm ] && [ -z "${DPIDX_QEMU_NO_KVM:-}" ]; then
 		</dev/null >"$work/kvm-probe.log" 2>&1 || true) 2>/dev/null
 	grep -q 'Linux version' "$work/kvm-probe.log" && accel=(-accel kvm -cpu host)
 fi
-# stress_judge TESTS SUMMARY: judge the stress rounds' hmm-tests logs.
-# The rule (a policy, written before counting): every process's log must be
-# complete ("# Totals:"), every stress test must pass at least once, and a
-# failed test is tolerated only as an incomplete migration, the one way the
-# stock kernel fails these tests under this load (migrate_vma_setup() is
-# best effort: a page another CPU holds a transient reference to is left
-# behind, and the test's read-back of the device's copy then gets -ENOENT,
-# or fewer pages than asked): the assertion is "ret (-2) == 0" or
-# "buffer->cpages (N) == npages (M)" right after a hmm_migrate_sys_to_dev()
-# call of hmm-tests.c.  Any other failure fails the run: a wrong value read
-# back (a wrong page), another errno, a crash.  SUMMARY gets the counts.
+# stress_judge TESTS SUMMARY: judge the stress rounds' logs by the rule in
+# stress_judge.awk; SUMMARY gets the counts.
 stress_judge() {
-	awk -v src="$sel/mm/hmm-tests.c" -v want="$stress" -v cpus="${DPIDX_QEMU_SMP:-2}" '
-	BEGIN { while ((getline l < src) > 0) line[++n] = l }
-	function tolerated(w,   f, l) {
-		if (w !~ /:Expected (ret \(-2\) == 0 \(0\)|buffer->cpages \([0-9]+\) == npages \([0-9]+\))$/)
-			return 0
-		split(w, f, ":")
-		l = f[2] + 0
-		return line[l - 1] ~ /hmm_migrate_sys_to_dev\(/ ||
-		       line[l - 2] ~ /hmm_migrate_sys_to_dev\(/
-	}
-	/^dpidx-stress / {
-		key = $2; sub(/^dpidx-stress [^ ]* /, "")
-		if ($0 ~ /^# Totals:/) done++
-		if ($0 ~ /^#  RUN /) why[key] = ""
-		if ($0 ~ /Expected/) why[key] = $0
-		if ($0 ~ /^ok [0-9]+ /) { runs++; pass++; passed[$3] = 1; names[$3] = 1 }
-		if ($0 ~ /^not ok [0-9]+ /) {
-			runs++; names[$4] = 1
-			if (tolerated(why[key])) inc++
-			else { other++; print "stress " key " " $0 ": " why[key] > "/dev/stderr" }
-		}
-	}
-	END {
-		bad = 0
-		if (done != want * cpus) {
-			print "stress: " done + 0 " complete logs, want " want * cpus > "/dev/stderr"; bad = 1
-		}
-		for (t in names) if (!(t in passed)) {
-			print "stress: " t " never passed" > "/dev/stderr"; bad = 1
-		}
-		printf "rounds %d processes %d runs %d pass %d incomplete %d other %d\n",
-			want, cpus, runs, pass, inc, other
-		exit bad || other > 0 || runs == 0
-	}' "$1" >"$2" || { cat "$2" >&2; return 1; }
+	awk -v src="$sel/mm/hmm-tests.c" -v want="$stress" -v cpus="${DPIDX_QEMU_SMP:-2}" \
+		-f "$(dirname "$0")/stress_judge.awk" "$1" >"$2" || { cat "$2" >&2; return 1; }
 	echo "run.sh: $name: stress: $(cat "$2")"
 }
 

@@ -1,0 +1,49 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# kernel/hmm/judge_test.sh - the stress rule (stress_judge.awk) on a recorded
+# round: it passes as recorded (one tolerated incomplete migration), and
+# fails on each thing the rule says must fail.  Needs hmm-tests.c, taken
+# from the linux-source-6.12 tarball (DPIDX_LINUX_SOURCE).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+tarball=${DPIDX_LINUX_SOURCE:-/usr/src/linux-source-6.12.tar.xz}
+[ -r "$tarball" ] || { echo "judge_test.sh: no $tarball: skipped"; exit 77; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+tar -xJf "$tarball" -C "$tmp" --wildcards --strip-components=1 \
+	'*/tools/testing/selftests/mm/hmm-tests.c'
+src=$tmp/tools/testing/selftests/mm/hmm-tests.c
+log=$here/testdata/stress-round.log
+grep -q 'hmm_migrate_sys_to_dev(' <(sed -n 990p "$src") ||
+	{ echo "judge_test.sh: hmm-tests.c line 990 is not the migrate call the log's assertion follows" >&2; exit 1; }
+failed=0
+
+# expect pass|fail WHAT SED-SCRIPT: judge the recorded round edited by it.
+expect() {
+	local rc=0
+	sed "$3" "$log" >"$tmp/round.log"
+	awk -v src="$src" -v want=1 -v cpus=2 -f "$here/stress_judge.awk" \
+		"$tmp/round.log" >"$tmp/out" 2>"$tmp/err" || rc=$?
+	if { [ "$1" = pass ] && [ $rc = 0 ]; } || { [ "$1" = fail ] && [ $rc != 0 ]; }; then
+		echo "ok: $2: $(cat "$tmp/out")"
+	else
+		echo "FAIL: $2: expected $1, rc $rc: $(cat "$tmp/out" "$tmp/err")"
+		failed=1
+	fi
+}
+
+expect pass "as recorded" ''
+expect pass "fewer pages than asked after the migrate call" \
+	's/991:migrate:Expected ret (-2) == 0 (0)/992:migrate:Expected buffer->cpages (3) == npages (256)/'
+expect fail "a wrong value read back" \
+	's/991:migrate:Expected ret (-2) == 0 (0)/995:migrate:Expected ptr\[i\] (5) == i (6)/'
+expect fail "another errno" 's/Expected ret (-2) == 0 (0)/Expected ret (-12) == 0 (0)/'
+expect fail "-ENOENT not after a migrate call" 's/hmm-tests.c:991:/hmm-tests.c:983:/'
+expect fail "a log cut short" '/^dpidx-stress 1\.2: # Totals:/d'
+expect fail "a failure without an assertion (a crash)" \
+	's/^\(dpidx-stress 1\.2: \)ok 3 /\1not ok 3 /'
+expect fail "a test that never passes" \
+	's/^\(dpidx-stress 1\.2: \)ok 3 \(.*\)$/\1# .\/hmm-tests.c:991:migrate:Expected ret (-2) == 0 (0)\n\1not ok 3 \2/'
+[ $failed = 0 ] || { echo "judge_test.sh: FAIL" >&2; exit 1; }
+echo "judge_test.sh: PASS"
