@@ -12,8 +12,9 @@
 # take 6.12's memmap at the fake PFNs request_free_mem_region() hands out
 # as caller-provided descriptors (stage 1); direct places the struct pages
 # itself, in a device-private vmemmap beside vmemmap, and device-private
-# pgmaps take no physical address range at all (stage 2 for direct,
-# 0004).  What lands in the tree:
+# pgmaps take no physical address range at all (stage 2 for direct: the
+# DPIDX_ENCODING_DIRECT parts of 0001, 0002 and 0004; x86-64 4-level
+# paging without RANDOMIZE_MEMORY).  What lands in the tree:
 #   include/dpidx/*.h               include/dpidx/ as it is
 #   include/dpidx/device_private.h  kernel/import/device_private.h, unchanged
 #   mm/dpidx_device_private.c       kernel/import/device_private.c, unchanged
