@@ -45,5 +45,22 @@ expect fail "a failure without an assertion (a crash)" \
 	's/^\(dpidx-stress 1\.2: \)ok 3 /\1not ok 3 /'
 expect fail "a test that never passes" \
 	's/^\(dpidx-stress 1\.2: \)ok 3 \(.*\)$/\1# .\/hmm-tests.c:991:migrate:Expected ret (-2) == 0 (0)\n\1not ok 3 \2/'
+# The rate rule (rate_judge.py): a patched kernel at the stock control's
+# rate passes; one at the rate main 5f89d33's CI recorded for direct (9 of
+# 56 against stock's 0 of 56) fails.
+rate() {	# pass|fail WHAT CONTROL PATCHED
+	local rc=0
+	python3 "$here/rate_judge.py" "control=$here/testdata/$3" "patched=$here/testdata/$4" \
+		>"$tmp/out" 2>&1 || rc=$?
+	if { [ "$1" = pass ] && [ $rc = 0 ]; } || { [ "$1" = fail ] && [ $rc = 1 ]; }; then
+		echo "ok: rate: $2: $(tail -1 "$tmp/out")"
+	else
+		echo "FAIL: rate: $2: expected $1, rc $rc: $(cat "$tmp/out")"
+		failed=1
+	fi
+}
+rate pass "a patched kernel at the control's rate" rate-stock-ci-5f89d33.stress rate-at-stock-rate.stress
+rate pass "the control against itself" rate-stock-ci-5f89d33.stress rate-stock-ci-5f89d33.stress
+rate fail "direct's rate in main 5f89d33's CI" rate-stock-ci-5f89d33.stress rate-direct-ci-5f89d33.stress
 [ $failed = 0 ] || { echo "judge_test.sh: FAIL" >&2; exit 1; }
 echo "judge_test.sh: PASS"

@@ -8,7 +8,7 @@
 #   bash kernel/hmm/run.sh OUT RESULTS
 #
 # OUT: the build directory (its "source" link names the tree hmm-tests is
-# built from, statically, unmodified).  RESULTS: written with one line per
+# built from, statically, unmodified), or a snapshot of one (stage.sh).  RESULTS: written with one line per
 # test, "NAME pass|skip|fail".  Exits non-zero on any failed test, a test
 # count below the plan, a kernel report (warning, BUG, KASAN, lockdep, RCU,
 # DEBUG_VM page dump, stall), or a guest that does not finish.
@@ -24,6 +24,8 @@
 #   DPIDX_HMM_CHURN     with DPIDX_HMM_STRESS: kernel/hmm/churn's module,
 #                       loaded for each round: a kthread adding and
 #                       removing small device-private pgmaps meanwhile
+#   DPIDX_HMM_PARAMS    more test_hmm module parameters (experiments,
+#                       e.g. kernel/hmm/experiments/'s evict_delay_ms=20)
 #   DPIDX_QEMU_SMP      guest CPUs (default 2), DPIDX_QEMU_MEM MiB (2048),
 #   DPIDX_QEMU_TIMEOUT  seconds (default 900), DPIDX_QEMU_LOG copy of the
 #                       console there.
@@ -43,12 +45,17 @@ busybox=$(dpkg-query -L busybox-static 2>/dev/null | grep -m1 '/bin/busybox$') |
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# hmm-tests, statically, from the tree's own sources and uapi headers.
-make -s -C "$tree" O="$out" ARCH=x86_64 headers >/dev/null
+# hmm-tests, statically, from the tree's own sources and uapi headers; a
+# kernel snapshot (stage.sh's snapshot()) brings its own.
 sel=$tree/tools/testing/selftests
-gcc -static -O2 -Wall -U_FORTIFY_SOURCE -I "$tree" -I "$sel" \
-	-isystem "$out/usr/include" -o "$work/hmm-tests" "$sel/mm/hmm-tests.c" \
-	-lrt -lpthread -lm || die "hmm-tests did not build"
+if [ -f "$out/.dpidx-snapshot" ]; then
+	cp "$out/hmm-tests" "$work/hmm-tests"
+else
+	make -s -C "$tree" O="$out" ARCH=x86_64 headers >/dev/null
+	gcc -static -O2 -Wall -U_FORTIFY_SOURCE -I "$tree" -I "$sel" \
+		-isystem "$out/usr/include" -o "$work/hmm-tests" "$sel/mm/hmm-tests.c" \
+		-lrt -lpthread -lm || die "hmm-tests did not build"
+fi
 
 root=$work/root
 mkdir -p "$root"/{bin,dev,proc,sys,tmp}
@@ -72,7 +79,7 @@ mount -t devtmpfs devtmpfs /dev
 mount -t tmpfs tmpfs /tmp
 mount -t debugfs debugfs /sys/kernel/debug
 echo 16 >/proc/sys/vm/nr_hugepages
-HMM="spm_addr_dev0=0x40000000 spm_addr_dev1=0x50000000"
+HMM="spm_addr_dev0=0x40000000 spm_addr_dev1=0x50000000 ${DPIDX_HMM_PARAMS:-}"
 echo "dpidx-hmm: kernel \$(uname -r), thp \$(cat /sys/kernel/mm/transparent_hugepage/enabled), cpus \$(nproc)"
 insmod /test_hmm.ko \$HMM
 echo "dpidx-hmm: insmod test_hmm rc=\$?"
@@ -165,7 +172,11 @@ grep -E '^(dpidx|# dpidx|not ok)' "$log" || true
 # A kernel report of any kind fails the run, whatever the tests said.
 reports='WARNING:|BUG:|kernel BUG|Oops|general protection fault|Kernel panic|Call Trace:|UBSAN|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|turning off the locking correctness validator|DEBUG_LOCKS_WARN_ON|soft lockup|hard LOCKUP|detected stall|self-detected stall|page dumped because|Unable to handle'
 if grep -Eq "$reports" "$log"; then
-	grep -E -B2 -A30 "$reports" "$log" | head -60 >&2
+	# The whole report, "Allocated by" and "Freed by" stacks included:
+	# from a little before the first report line to the end of the
+	# console (capped; DPIDX_QEMU_LOG keeps all of it).
+	first=$(grep -n -m1 -E "$reports" "$log" | cut -d: -f1)
+	sed -n "$((first > 10 ? first - 10 : 1)),\$p" "$log" | head -600 >&2
 	die "the kernel reported a problem (see above)"
 fi
 grep -q '^dpidx-hmm: done' "$log" || die "the guest did not reach the end of /init"

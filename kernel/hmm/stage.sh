@@ -11,10 +11,20 @@
 #
 #   bash kernel/hmm/stage.sh [STEP...]
 #
-# STEPs (default: all, in this order): stock-min stock-debug stress-stock
-# patched-min patched-debug stress table.  "patched-min" runs every encoding in
+# STEPs (default: all, in this order): stock-min stock-debug patched-min
+# patched-debug stress table.  "patched-min" runs every encoding in
 # DPIDX_HMM_ENCODINGS (default: every encoding of include/dpidx/encodings.h).
-# DPIDX_HMM_STRESS: rounds of the two stress steps (default 4).
+# "stress" builds the patched debug kernel of each of those encodings and
+# boots it and the stock debug kernel (the control) under the stress load,
+# interleaved, then judges each patched kernel's rate of incomplete
+# migrations against the control's (rate_judge.py).  DPIDX_HMM_STRESS:
+# rounds per stress boot (default 4, 56 test runs on 2 CPUs);
+# DPIDX_HMM_STRESS_BOOTS: boots per kernel (default 1; the full mode of
+# issue 16 is 10 boots of 4 rounds, 560 runs per kernel).
+#
+# The stock trees carry the series' upstream fixes (the patches with a
+# "Fixes:" trailer, see stock_tree()), so that stock and patched differ by
+# the dpidx patches only.
 #
 # Everything is kept under DPIDX_KCACHE (default /var/cache/dpidx-kernel):
 # the unpacked trees (re-unpacked when the linux-source package version
@@ -29,13 +39,21 @@ repo=$(cd "$here/../.." && pwd)
 cache=${DPIDX_KCACHE:-/var/cache/dpidx-kernel}
 tarball=${DPIDX_LINUX_SOURCE:-/usr/src/linux-source-6.12.tar.xz}
 steps=("$@")
-[ ${#steps[@]} -gt 0 ] || steps=(stock-min stock-debug stress-stock patched-min patched-debug stress table)
+[ ${#steps[@]} -gt 0 ] || steps=(stock-min stock-debug patched-min patched-debug stress table)
 # The one list (include/dpidx/encodings.h): every encoding in mm/.
 all_encodings=$(sed -n 's/^[[:space:]]*X(\([a-z0-9_]*\),.*/\1/p' "$repo/include/dpidx/encodings.h")
 encodings=${DPIDX_HMM_ENCODINGS:-$(echo "$all_encodings" | tr '\n' ' ')}
 # Stress rounds for the stress steps only: every other boot runs without.
 stress_rounds=${DPIDX_HMM_STRESS:-4}
-unset DPIDX_HMM_STRESS DPIDX_HMM_CHURN
+stress_boots=${DPIDX_HMM_STRESS_BOOTS:-1}
+# The default encoding's debug kernel is built last, so that the kept build
+# directory ends as patched-debug left it.
+default_enc=$(sed -n '/^#if !defined(DPIDX_ENCODING_FLAT)/,/^#endif/s/^#define DPIDX_ENCODING_\([A-Z0-9_]*\)$/\1/p' \
+	"$repo/include/dpidx/dpidx.h" | tr 'A-Z' 'a-z')
+stress_encodings="$(for e in $encodings; do [ "$e" = "$default_enc" ] || echo "$e"; done) $(
+	for e in $encodings; do [ "$e" != "$default_enc" ] || echo "$e"; done)"
+stress_encodings=$(echo $stress_encodings)
+unset DPIDX_HMM_STRESS DPIDX_HMM_CHURN DPIDX_HMM_PARAMS
 die() { echo "stage.sh: FAIL: $*" >&2; exit 1; }
 log() { echo "stage.sh: $*"; }
 
@@ -77,12 +95,37 @@ unpack() {
 	fi
 }
 
+# The control: the stock tree with the series' upstream fixes only (the
+# patches that carry a "Fixes:" trailer, e.g. 0001's anon_vma reference in
+# mm/migrate_device.c), so that stock and patched differ by the dpidx
+# patches alone.  Re-unpacked when those patches change.
+stock_tree() {
+	local sum fixes p
+	fixes=$(grep -l '^Fixes: ' "$repo"/kernel/patches/*.patch || true)
+	# The diffs only: a changelog edit does not re-unpack the tree.
+	sum=$(cat /dev/null $fixes | sed -n '/^--- a\//,$p' | sha256sum | cut -c1-16)
+	unpack src-stock
+	if [ "$(cat "$cache/src-stock/.dpidx-fixes" 2>/dev/null)" != "$sum" ]; then
+		if [ -f "$cache/src-stock/.dpidx-fixes" ]; then
+			rm -rf "$cache/src-stock"
+			unpack src-stock
+		fi
+		for p in $fixes; do
+			patch -s -p1 -d "$cache/src-stock" --no-backup-if-mismatch <"$p" ||
+				die "$(basename "$p") does not apply to the stock tree"
+		done
+		echo "$sum" >"$cache/src-stock/.dpidx-fixes"
+		log "stock control: linux-source-6.12 $version + $(echo $fixes | wc -w) upstream fix(es)"
+	fi
+}
+
 # The patched tree is re-unpacked when the series or anything it copies in
 # changes (not when only the encoding does).
 patched_tree() {
 	local sum
-	sum=$(cat "$repo"/kernel/patches/*.patch "$repo"/include/dpidx/*.h \
-		"$repo"/kernel/import/device_private.[ch] | sha256sum | cut -c1-16)
+	sum=$( (cat "$repo"/kernel/patches/*.patch | sed -n '/^--- a\//,/^-- $/p'
+		cat "$repo"/include/dpidx/*.h "$repo"/kernel/import/device_private.[ch]) |
+		sha256sum | cut -c1-16)
 	if [ "$(cat "$cache/src-patched/.dpidx-series" 2>/dev/null)" != "$sum" ]; then
 		rm -rf "$cache/src-patched"
 		unpack src-patched
@@ -127,31 +170,85 @@ same() {
 		die "$1 differs from $2 (above)"
 }
 
-# stress NAME OUT: run.sh's stress rounds with pgmap_churn in the debug kernel
-# OUT (stress-stock, the control, is the stock kernel under the same load:
-# it shows what the load alone does to hmm-tests, see run.sh's rule).
-stress() {
-	local out=$2
+# snapshot NAME OUT: keep what a stress boot of the debug kernel in OUT
+# needs (bzImage, test_hmm.ko, pgmap_churn.ko built against it, a static
+# hmm-tests), so that the boots of kernels built one after the other in one
+# directory (every encoding's) can be interleaved with the control's.
+snapshot() {
+	local dir=$cache/kernels/$1 out=$2 src
 	[ -f "$out/arch/x86/boot/bzImage" ] || die "$1 needs the debug kernel in $out"
+	src=$(cd "$out/source" && pwd)
+	rm -rf "$dir"
+	mkdir -p "$dir/arch/x86/boot" "$dir/lib"
+	cp "$out/arch/x86/boot/bzImage" "$dir/arch/x86/boot/"
+	cp "$out/lib/test_hmm.ko" "$dir/lib/"
+	ln -s "$src" "$dir/source"
 	make -s -C "$out" M="$here/churn" clean >/dev/null 2>&1 || true
 	make -s -C "$out" M="$here/churn" modules >/dev/null ||
 		die "pgmap_churn does not build against $out"
-	cp "$here/churn/pgmap_churn.ko" "$cache/results/$1-pgmap_churn.ko"
+	cp "$here/churn/pgmap_churn.ko" "$dir/"
 	make -s -C "$out" M="$here/churn" clean >/dev/null 2>&1 || true
-	DPIDX_HMM_CHURN=$cache/results/$1-pgmap_churn.ko \
-	DPIDX_HMM_STRESS=$stress_rounds \
-		DPIDX_QEMU_LOG=$cache/results/$1.console \
-		bash "$here/run.sh" "$out" "$cache/results/$1.txt" ||
-		die "$1 run failed"
+	make -s -C "$src" O="$out" ARCH=x86_64 headers >/dev/null
+	gcc -static -O2 -Wall -U_FORTIFY_SOURCE -I "$src" -I "$src/tools/testing/selftests" \
+		-isystem "$out/usr/include" -o "$dir/hmm-tests" \
+		"$src/tools/testing/selftests/mm/hmm-tests.c" -lrt -lpthread -lm ||
+		die "hmm-tests did not build"
+	touch "$dir/.dpidx-snapshot"
+}
+
+# stress NAME BOOT: one boot of the snapshot NAME with run.sh's stress rounds
+# and pgmap_churn; results in NAME.bBOOT.txt(.stress).
+stress() {
+	local dir=$cache/kernels/$1 t0=$(date +%s)
+	DPIDX_HMM_CHURN=$dir/pgmap_churn.ko DPIDX_HMM_STRESS=$stress_rounds \
+		DPIDX_QEMU_LOG=$cache/results/$1.b$2.console \
+		bash "$here/run.sh" "$dir" "$cache/results/$1.b$2.txt" ||
+		die "$1 (stress boot $2) failed (console: $cache/results/$1.b$2.console)"
+	echo "$1.b$2 build=0 run=$(($(date +%s) - t0))" >>"$cache/results/times.txt"
+}
+
+# The stress step: the stock control and every encoding's patched debug
+# kernel, DPIDX_HMM_STRESS_BOOTS boots each (default 1) of $stress_rounds
+# rounds, interleaved (stock, then each encoding, the order reversed every
+# other boot), then each patched kernel's incomplete-migration count
+# against the control's by rate_judge.py's rule (one-sided Fisher exact,
+# p < 0.01), which also says what the sample can detect.
+stress_all() {
+	local enc b order judge=()
+	[ -f "$cache/src-stock/.dpidx-out/debug/arch/x86/boot/bzImage" ] ||
+		die "stress needs stock-debug first"
+	rm -f "$cache"/results/stress-*.b*.txt* "$cache"/results/stress-*.b*.console*
+	snapshot stress-stock "$cache/src-stock/.dpidx-out/debug"
+	for enc in $stress_encodings; do
+		patched_tree "$enc"
+		bash "$here/build.sh" "$cache/src-patched" "$cache/src-patched/.dpidx-out/debug" \
+			"$frag_min" "$frag_dbg" || die "patched debug kernel ($enc) build failed"
+		snapshot "stress-$enc" "$cache/src-patched/.dpidx-out/debug"
+	done
+	patched_tree ""
+	order="stock $stress_encodings"
+	for b in $(seq "$stress_boots"); do
+		for k in $order; do
+			stress "stress-$k" "$b"
+		done
+		order=$(echo "$order" | tr ' ' '\n' | tac | tr '\n' ' ')
+	done
+	for enc in $stress_encodings; do
+		judge+=("stress-$enc=$(ls "$cache"/results/stress-"$enc".b*.txt.stress | paste -sd,)")
+	done
+	python3 "$here/rate_judge.py" \
+		"stress-stock=$(ls "$cache"/results/stress-stock.b*.txt.stress | paste -sd,)" \
+		"${judge[@]}" | tee "$cache/results/stress-rate.txt" ||
+		die "a patched kernel leaves migrations incomplete measurably more often than stock"
 }
 
 for step in "${steps[@]}"; do
 	case $step in
 	stock-min)
-		unpack src-stock
+		stock_tree
 		kernel stock-min min "$cache/src-stock" "$frag_min" ;;
 	stock-debug)
-		unpack src-stock
+		stock_tree
 		kernel stock-debug debug "$cache/src-stock" "$frag_min" "$frag_dbg"
 		# dpidx's own modules under KASAN and lockdep, in a kernel with
 		# DEVICE_PRIVATE (its device-private swap-type checks run).
@@ -189,12 +286,9 @@ for step in "${steps[@]}"; do
 		grep -q '^ok [0-9]* kernel_swap_helpers' "$cache/results/patched-debug-selftest.console" ||
 			die "kernel_swap_helpers did not pass in the patched kernel"
 		make -s -C "$repo/kernel" KDIR="$cache/src-patched/.dpidx-out/debug" clean >/dev/null 2>&1 || true ;;
-	stress-stock)
-		unpack src-stock
-		stress stress-stock "$cache/src-stock/.dpidx-out/debug" ;;
 	stress)
-		patched_tree ""
-		stress stress "$cache/src-patched/.dpidx-out/debug" ;;
+		stock_tree
+		stress_all ;;
 	table)
 		bash "$here/table.sh" "$cache/results" "$version" >"$repo/results/hmm-tests.md" ;;
 	*) die "unknown step $step" ;;

@@ -1,18 +1,21 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# kernel/patches/regen.sh STOCK PATCHED - rewrite the series from a pristine
-# tree and an edited one (diff context is the kernel's, new lines ours).
+# kernel/patches/regen.sh STOCK PATCHED - rewrite the dpidx patches from a
+# stock tree and an edited one (diff context is the kernel's, new lines ours).
 # Each patch's header is kept from the existing file; its file list below.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 stock=$(cd "$1" && pwd)
 patched=$(cd "$2" && pwd)
+# STOCK is the pristine tree with the series' upstream fixes applied (0001,
+# kept by hand: its diff is against the pristine tree), so that the dpidx
+# patches after it diff against the tree they apply to.
 series() {
-	echo "0001-mm-swap-device-private-types-follow-dpidx.patch include/linux/swap.h include/linux/swapops.h"
-	echo "0002-mm-memremap-device-private-pgmaps-in-dpidx.patch include/linux/memremap.h mm/Makefile mm/memremap.c"
-	echo "0003-mm-device-private-entries-carry-dpidx-values.patch mm/memory.c mm/migrate.c mm/migrate_device.c mm/mprotect.c mm/rmap.c"
-	echo "0004-lib-test_hmm-device-private-chunks-without-physical-range.patch lib/test_hmm.c"
+	echo "0002-mm-swap-device-private-types-follow-dpidx.patch include/linux/swap.h include/linux/swapops.h"
+	echo "0003-mm-memremap-device-private-pgmaps-in-dpidx.patch include/linux/memremap.h mm/Makefile mm/memremap.c"
+	echo "0004-mm-device-private-entries-carry-dpidx-values.patch mm/memory.c mm/migrate.c mm/migrate_device.c mm/mprotect.c mm/rmap.c"
+	echo "0005-lib-test_hmm-device-private-chunks-without-physical-range.patch lib/test_hmm.c"
 }
 series | while read -r name files; do
 	out=$here/$name
