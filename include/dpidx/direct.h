@@ -106,14 +106,18 @@
  *     max_pages plus 512 bytes per range of the bound (at most 512 MiB);
  *     the whole payload (2^34) is 1 TiB, 2^40 (5-level) 64 TiB (arch
  *     table, results/arch-table.md).
- *   bookkeeping, sized to the highest block used: the unit bitmap (1 bit
- *     per 8 indices, 512 bytes per block) and 8 bytes per block: 4.1 KiB
- *     per GiB of region used, 8.2 KiB per GiB of max_pages at most (a full
- *     space), plus 128 KiB for the 2^20-range slack when it is all used.
- *     At 10^6 ranges (1-8 pages, every 97th 512: 9.7 M pages, init() for
- *     their total): 8.4 M indices used, 257 blocks, 128.5 KiB of bitmap and
- *     2 KiB of block table; the capacity (27.9 M indices, 850 blocks, 1.7
- *     GiB of VA) would take at most 425 KiB and 6.6 KiB.
+ *   bookkeeping, sized to the highest block used (doubling, so at most 2x
+ *     that): the unit bitmap (1 bit per 8 indices, 512 bytes per block) and
+ *     8 bytes per block, 520 bytes per 2 MiB block: 4.1 KiB per GiB of
+ *     device memory in 512-page ranges, and at most 8.3 KiB per GiB of
+ *     max_pages plus 128 KiB for the 2^20-range slack (a full space).
+ *     At 10^6 ranges (1-8 pages, every 97th 512: 9.7 M pages, one space
+ *     init()ed for their total; tests/test_capacity.c): 403 blocks
+ *     populated (806 MiB of descriptors for 623 MB of pages), the tables
+ *     grown to 512 blocks: 256 KiB of bitmap and 4 KiB of block table
+ *     (dpidx_direct_index_bytes() 267 KiB with the page tables); the whole
+ *     capacity (27.9 M indices, 851 blocks, 1.7 GiB of VA) would take
+ *     425.5 KiB and 6.6 KiB.
  *   page tables, userspace: one PMD entry per populated block when THP
  *     backs it (8 bytes per 128 MiB of device memory) plus a 4 KiB PMD table
  *     per GiB of region in use (64 GiB of device memory); 4 KiB per block
