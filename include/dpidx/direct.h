@@ -939,10 +939,17 @@ static inline void dpidx_direct_release(struct dpidx_direct *s, unsigned long id
 
 	unsigned long i;
 
-	/* Blocks other ranges keep must read as zeros where this one was. */
-	for (i = 0; i < nr; i++)
+	/*
+	 * Blocks other ranges keep must read as zeros where this one was: one
+	 * pass, each back-pointer cleared (WRITE_ONCE: readers of holes may be
+	 * loading it) and then the rest of its descriptor, while the line is
+	 * in the cache.  No ordering between the two: no reader returns a
+	 * descriptor whose back-pointer is not a published pgmap.
+	 */
+	for (i = 0; i < nr; i++) {
 		dpidx_page_set_range_raw(&s->region[idx + i], 0);
-	dpidx_direct_zero(&s->region[idx], nr);
+		dpidx_direct_zero(&s->region[idx + i], 1);
+	}
 	dpidx_direct_put_blocks(s, first, last);
 	dpidx_bitmap_assign(s->units, idx / DPIDX_DIRECT_UNIT_PAGES,
 			    DPIDX_DIV_ROUND_UP(nr, DPIDX_DIRECT_UNIT_PAGES), false);
