@@ -7,7 +7,7 @@
  *              so do the edges of every unsigned long (each single bit, the
  *              tag with each bit, the bound and one past it)
  *   packing    512-page ranges share a 2 MiB descriptor block (64 to one),
- *              1-page ranges take one 64-page unit each, ranges of 512+
+ *              1-page ranges take one 8-page unit each, ranges of 512+
  *              pages start 512-aligned, a range that fits a block does not
  *              straddle two, blocks are per node
  *   refcounts  a block is populated by its first range and depopulated when

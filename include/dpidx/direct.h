@@ -154,8 +154,18 @@
  *   are one global line).  With the space in the fixture (bench commit
  *   "the encodings' space lives in the fixture"), cache-cold fault: direct
  *   1.18 1.12 0.89 0.96 1.01 0.98, flat 1.14-1.33, tag 1.13-1.36.
- *   index: 5.9 KiB per GiB in a 1 GiB space, 1.5 KiB per GiB at 16 GiB
- *     (test_direct).
+ *   index (8-page units, tables sized to use; 2026-12-05): 8.1 KiB per
+ *     GiB in a 1 GiB space, 4.4 KiB per GiB at 16 GiB (test_direct).
+ *   The cold-fault gap at 65,536 x 512 pages (issue 19: 942 vs 741 ns,
+ *     1.27x pfn_to_page(), held-out run), first look (2026-12-05): not THP
+ *     coverage, not walk depth.  Both populated, smaps gives the region
+ *     (4608 MiB VMA, 2 GiB used) and pfn's array (2048 MiB) AnonHugePages
+ *     = Rss = 2097152 kB: all 1024 blocks on 2 MiB pages, so both walks
+ *     end at a PMD entry (4-level: PML4, PDPT, PD), the region's used
+ *     half spanning 2 PD pages as pfn's 2 GiB does.  A timed rerun on this
+ *     VM (load average 5.4) gave cold faults of ~3 us for both, p50 ratio
+ *     1.02: no signal.  Still to measure on a quiet machine: the cause
+ *     of the gap, with PMU counters (dTLB walk cycles) where there is one.
  */
 #ifndef DPIDX_DIRECT_H
 #define DPIDX_DIRECT_H
