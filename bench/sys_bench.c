@@ -1366,7 +1366,7 @@ static void run_update_one(const struct ss_def *def, unsigned long nr, bool reco
 	uint64_t *build = malloc(nr * sizeof(uint64_t));
 	uint64_t map[SYS_UPDATE_REPS], unmap[SYS_UPDATE_REPS], gp[SYS_UPDATE_REPS];
 	uint64_t unpub[SYS_UPDATE_REPS], t, init_ns, destroy_ns, build_sum = 0, build_max = 0;
-	unsigned long i, growth = 0;
+	unsigned long i, growth = 0, want = nr, failed_at = ~0UL;
 	double med;
 	struct ss ss;
 	int err;
@@ -1388,8 +1388,10 @@ static void run_update_one(const struct ss_def *def, unsigned long nr, bool reco
 		err = ss_map(&ss, &pgmaps[i], -1);
 		build[i] = now_ns() - t;
 		if (err) {
+			/* Recorded as a failure at @want, never as a smaller count. */
 			fprintf(stderr, "dpidx-sys: %s: map %lu of %lu failed: %s\n", def->name,
 				i, nr, strerror(-err));
+			failed_at = i;
 			nr = i;
 			break;
 		}
@@ -1427,7 +1429,9 @@ static void run_update_one(const struct ss_def *def, unsigned long nr, bool reco
 
 	js_rec_begin();
 	js_text("subject", def->name);
-	js_num("existing_ranges", (double)nr);
+	js_num("existing_ranges", (double)want);
+	/* null unless building @want ranges failed: then the row is that count. */
+	js_num("build_failed_at", failed_at == ~0UL ? NAN : (double)failed_at);
 	js_num("init_ns", (double)init_ns);
 	js_num("destroy_ns", (double)destroy_ns);
 	js_num("build_map_mean_ns", nr ? (double)build_sum / (double)nr : NAN);
@@ -1442,11 +1446,16 @@ static void run_update_one(const struct ss_def *def, unsigned long nr, bool reco
 	js_num("unmap_unpublish_p50_ns", pct_u64(unpub, i, 0.5));
 	js_num("unmap_gp_p50_ns", pct_u64(gp, i, 0.5));
 	js_rec_end();
-	printf("  update  %-6s %8lu ranges: map %7.0f ns, unmap %7.0f ns (unpublish %6.0f + "
-	       "grace period %7.0f), init %.0f us, destroy %.0f us, growth spikes %lu\n",
-	       def->name, nr, pct_u64(map, i, 0.5), pct_u64(unmap, i, 0.5),
-	       pct_u64(unpub, i, 0.5), pct_u64(gp, i, 0.5), init_ns / 1e3, destroy_ns / 1e3,
-	       growth);
+	if (failed_at != ~0UL) {
+		printf("  update  %-6s %8lu ranges: FAILED (map %lu of them failed)\n",
+		       def->name, want, failed_at);
+	} else {
+		printf("  update  %-6s %8lu ranges: map %7.0f ns, unmap %7.0f ns (unpublish "
+		       "%6.0f + grace period %7.0f), init %.0f us, destroy %.0f us, growth "
+		       "spikes %lu\n", def->name, nr, pct_u64(map, i, 0.5), pct_u64(unmap, i, 0.5),
+		       pct_u64(unpub, i, 0.5), pct_u64(gp, i, 0.5), init_ns / 1e3,
+		       destroy_ns / 1e3, growth);
+	}
 	fflush(stdout);
 out:
 	free(pgmaps);

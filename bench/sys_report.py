@@ -192,8 +192,10 @@ def update_md(doc, subjects):
         for s in subjects:
             row = {r["existing_ranges"]: r for r in recs if r["subject"] == s}
             if row:
-                md.append(f"| {s} | " + " | ".join(fmt(row[n][key]) if n in row else "-"
-                                                   for n in ns) + " |")
+                md.append(f"| {s} | " + " | ".join(
+                    "-" if n not in row else
+                    f"fails at {row[n]['build_failed_at']:,.0f}" if row[n].get("build_failed_at")
+                    is not None else fmt(row[n][key]) for n in ns) + " |")
         md.append("")
     hdr = ("| init / destroy / growth | init us | destroy us (at " + f"{ns[-1]:,} ranges) | "
            "mean map while building, ns | slowest map while building, us | "
@@ -221,7 +223,8 @@ def update_plot(doc, subjects, plt, path):
                            (axes[2], "unmap_gp_p50_ns", "unmap: grace period")):
         for s in subjects:
             pts = sorted((r["existing_ranges"], r[key]) for r in recs
-                         if r["subject"] == s and r[key] is not None and r[key] > 0)
+                         if r["subject"] == s and r.get("build_failed_at") is None
+                         and r[key] is not None and r[key] > 0)
             if pts:
                 ax.plot(*zip(*pts), marker="o", label=s, color=palette.color(s),
                         linestyle=palette.style(s))

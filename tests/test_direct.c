@@ -7,7 +7,7 @@
  *              so do the edges of every unsigned long (each single bit, the
  *              tag with each bit, the bound and one past it)
  *   packing    512-page ranges share a 2 MiB descriptor block (64 to one),
- *              1-page ranges take one 64-page unit each, ranges of 512+
+ *              1-page ranges take one 8-page unit each, ranges of 512+
  *              pages start 512-aligned, a range that fits a block does not
  *              straddle two, blocks are per node
  *   refcounts  a block is populated by its first range and depopulated when
@@ -15,6 +15,8 @@
  *              its offsets are reused
  *   unmap      uses what map recorded, not the caller-writable nr_pages
  *   failures   a populate that fails is -ENOMEM and changes nothing
+ *   bound      more than max_pages pages, or one range past the region's
+ *              last unit, is exactly -ENOSPC with nothing changed
  *   destroy    lookups after destroy (and on a zeroed space) return NULL
  *   costs      index bytes (bitmap, block table, page tables) per GiB mapped
  *              and region VA per page, printed; index bytes <= 10 KiB/GiB
@@ -251,6 +253,48 @@ static void test_populate_failure(void)
 	dpidx_direct_destroy(&s);
 }
 
+/*
+ * The exact bound: a range of more than max_pages pages is -ENOSPC; 1-page
+ * ranges (one unit each) fill exactly the region's units, at least the
+ * min(max_pages, DPIDX_DIRECT_MAX_RANGES) init promised, and the next one is
+ * -ENOSPC with nothing changed; a freed unit serves again.
+ */
+static void test_exact_bound(void)
+{
+	const unsigned long m = 1000;
+	struct dpidx_pgmap *p, over;
+	struct dpidx_direct s;
+	unsigned long i, n;
+
+	REQUIRE(dpidx_direct_init(&s, m) == 0, "init");
+	n = s.nr_units;
+	CHECK(n >= m, "%lu units for %lu 1-page ranges", n, m);
+	p = calloc(n, sizeof(*p));
+	REQUIRE(p, "out of memory");
+	memset(&over, 0, sizeof(over));
+	over.nr_pages = m + 1;
+	CHECK_EQ(dpidx_direct_map(&s, &over, -1), -ENOSPC);
+	for (i = 0; i < n; i++)
+		map_ok(&s, &p[i], 1, -1);
+	over.nr_pages = 1;
+	CHECK_EQ(dpidx_direct_map(&s, &over, -1), -ENOSPC);
+	CHECK(!over.base && !over.pages && !over.space, "a refused map wrote its pgmap");
+	CHECK_EQ(s.nr_ranges, n);
+	CHECK_EQ(dpidx_direct_check(&s), 0);
+	for (i = 0; i < n; i++)
+		if (lookup(&s, p[i].base) != p[i].pages) {
+			CHECK(0, "range %lu changed after -ENOSPC", i);
+			break;
+		}
+	CHECK_EQ(dpidx_direct_unmap(&s, &p[n / 2]), 0);
+	map_ok(&s, &over, 1, -1);
+	CHECK_EQ(over.base, TAG | (n / 2) * UNIT);	/* the one free unit */
+	CHECK_EQ(dpidx_direct_check(&s), 0);
+	printf("direct: init(%lu) held exactly %lu 1-page ranges, then -ENOSPC\n", m, n);
+	dpidx_direct_destroy(&s);
+	free(p);
+}
+
 static void test_costs(void)
 {
 	const unsigned long gib = (1UL << 30) >> 12;	/* pages per GiB of device memory */
@@ -299,6 +343,7 @@ int main(int argc, char **argv)
 	test_packing();
 	test_unmap_records();
 	test_populate_failure();
+	test_exact_bound();
 	test_costs();
 	rcu_unregister_thread();
 	if (test_failures) {

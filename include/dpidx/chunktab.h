@@ -342,6 +342,31 @@ static inline void dpidx_chunktab_set_entries(struct dpidx_chunktab *ct,
 	}
 }
 
+/*
+ * Could @nr_pages be placed now?  A first fit under the lock, before any
+ * descriptor is allocated: a range the offset space has no room for is
+ * -ENOSPC, not -ENOMEM from trying to back descriptors it would never get
+ * to use (a range of 2^33 pages into a full space asked for 512 GiB).
+ * Only advisory: the fit is taken again under the lock after the
+ * allocation, and may fail then (-ENOSPC, nothing changed) if a concurrent
+ * map took the room.
+ */
+static inline bool dpidx_chunktab_has_room(struct dpidx_chunktab *ct,
+					   unsigned long nr_pages, unsigned int shift)
+{
+	unsigned long nr_chunks = (nr_pages >> shift) + !!(nr_pages & ((1UL << shift) - 1));
+	bool room;
+
+	if (nr_chunks > ct->max_chunks)
+		return false;
+	dpidx_lock(&ct->lock);
+	room = dpidx_bitmap_find_free(ct->used, dpidx_chunktab_protected(ct)->nr_chunks,
+				      ct->first_free, nr_chunks, 1, ct->max_chunks) <
+	       ct->max_chunks;
+	dpidx_unlock(&ct->lock);
+	return room;
+}
+
 /**
  * dpidx_chunktab_map() - map a range of device-private pages.
  * @ct:     the chunk table.
@@ -363,6 +388,10 @@ static inline int dpidx_chunktab_map(struct dpidx_chunktab *ct,
 	struct dpidx_page *pages;
 	int err;
 
+	/* Valid arguments but no room: -ENOSPC before allocating anything. */
+	if (!dpidx_pgmap_check_map(pgmap, nid) &&
+	    !dpidx_chunktab_has_room(ct, READ_ONCE(pgmap->nr_pages), shift))
+		return -ENOSPC;
 	/* ct->max_chunks << shift <= 2^34: no overflow, unlike rounding up. */
 	err = dpidx_pgmap_prepare(pgmap, ct, ct->max_chunks << shift, nid, &pages);
 	if (err)

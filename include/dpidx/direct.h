@@ -8,10 +8,11 @@
  *   @offset  a device-private value (tag | payload), or any unsigned long
  *   @idx     the payload of a value: offset ^ tag, the descriptor's index
  *            in the region
- *   @unit    64 consecutive indices: 4 KiB of descriptors, the allocator's
- *            grain (one bit of @s->units)
- *   @blk     32768 consecutive indices: 2 MiB of descriptors, one huge page
- *            of the region, the unit of population (@s->blocks[@blk])
+ *   @unit    8 consecutive indices: 512 bytes of descriptors, the
+ *            allocator's grain (one bit of @s->units)
+ *   @blk     32768 consecutive indices (4096 units): 2 MiB of descriptors,
+ *            one huge page of the region, the unit of population
+ *            (@s->blocks[@blk])
  *   @pgmap   a caller's range
  *
  * Values are tag's (tag.h): the tag bit from arch.h over a payload below
@@ -71,31 +72,52 @@
  * releases everything; a destroyed or zeroed space reads 0 offsets.
  *
  * Offset allocation (writers, under @s->lock): first fit over @s->units,
- * a range taking DIV_ROUND_UP(nr_pages, 64) units,
+ * a range taking DIV_ROUND_UP(nr_pages, 8) units, searched from
+ * @s->free_hint (no unit below it is free, so the fit is still the first
+ * one: a sweep of a million small maps does not rescan the full prefix),
  *   - 512-aligned when it has 512 pages or more (a PMD folio);
  *   - not straddling a block when it fits in one, so small ranges (nouveau's
- *     2 MiB chunks: 32 KiB of descriptors, 64 to a block) pack into shared
- *     blocks instead of populating one each;
+ *     2 MiB chunks: 32 KiB of descriptors, 64 to a block; a 1-8 page range:
+ *     512 bytes, 4096 to a block) pack into shared blocks instead of
+ *     populating one each;
  *   - only into blocks populated on its node (or unpopulated ones); nid -1
  *     goes anywhere;
  *   - offsets are reused after unmap (after its grace period).
  * Each block counts the ranges on it; the first range populates it on its
  * node, the last one to go depopulates it.
  *
- * Capacity: init(max_pages) reserves nr_offsets = 2 * max_pages + 64 *
+ * The unit bitmap and the block table are the writers' alone (readers never
+ * touch them), so they are sized to the highest block a range has used, not
+ * to the capacity: map grows both, by doubling, under the lock (a plain
+ * copy: no reader to publish to), and a map that cannot grow them fails with
+ * -ENOMEM, changing nothing.  They never shrink.  Units and blocks past
+ * @s->nr_grown blocks read as free and unpopulated.
+ *
+ * Capacity: init(max_pages) reserves nr_offsets = 2 * max_pages + 8 *
  * min(max_pages, DPIDX_DIRECT_MAX_RANGES) indices, rounded up to a block:
- * room for max_pages pages in up to DPIDX_DIRECT_MAX_RANGES ranges whatever
- * their sizes (each range loses under one unit to rounding and at most its
- * own size to alignment or block packing).  One space's region is capped
- * at half the payload, 2^33 indices (512 GiB of VA): DPIDX_DIRECT_MAX_PAGES
- * = 2^32 - 2^19 pages (16 TiB of device memory).
+ * room for max_pages pages in up to DPIDX_DIRECT_MAX_RANGES = 2^20 ranges
+ * whatever their sizes (each range loses under one unit to rounding and at
+ * most its own size to alignment or block packing).  One space's region is
+ * capped at half the payload, 2^33 indices (512 GiB of VA):
+ * DPIDX_DIRECT_MAX_PAGES = 2^32 - 2^22 pages (16 TiB of device memory).
  *
  * Costs (x86-64, 64-byte descriptors):
  *   VA: 64 bytes per index of nr_offsets, about 128 bytes per page of
- *     max_pages; the whole payload (2^34) is 1 TiB, 2^40 (5-level) 64 TiB
- *     (arch table, results/arch-table.md).
- *   bookkeeping: the unit bitmap (1 bit per 64 indices) and 8 bytes per
- *     block: about 1.1 KiB per GiB of max_pages.
+ *     max_pages plus 512 bytes per range of the bound (at most 512 MiB);
+ *     the whole payload (2^34) is 1 TiB, 2^40 (5-level) 64 TiB (arch
+ *     table, results/arch-table.md).
+ *   bookkeeping, sized to the highest block used (doubling, so at most 2x
+ *     that): the unit bitmap (1 bit per 8 indices, 512 bytes per block) and
+ *     8 bytes per block, 520 bytes per 2 MiB block: 4.1 KiB per GiB of
+ *     device memory in 512-page ranges, and at most 8.3 KiB per GiB of
+ *     max_pages plus 128 KiB for the 2^20-range slack (a full space).
+ *     At 10^6 ranges (1-8 pages, every 97th 512: 9.7 M pages, one space
+ *     init()ed for their total; tests/test_capacity.c): 403 blocks
+ *     populated (806 MiB of descriptors for 623 MB of pages), the tables
+ *     grown to 512 blocks: 256 KiB of bitmap and 4 KiB of block table
+ *     (dpidx_direct_index_bytes() 267 KiB with the page tables); the whole
+ *     capacity (27.9 M indices, 851 blocks, 1.7 GiB of VA) would take
+ *     425.5 KiB and 6.6 KiB.
  *   page tables, userspace: one PMD entry per populated block when THP
  *     backs it (8 bytes per 128 MiB of device memory) plus a 4 KiB PMD table
  *     per GiB of region in use (64 GiB of device memory); 4 KiB per block
@@ -132,8 +154,18 @@
  *   are one global line).  With the space in the fixture (bench commit
  *   "the encodings' space lives in the fixture"), cache-cold fault: direct
  *   1.18 1.12 0.89 0.96 1.01 0.98, flat 1.14-1.33, tag 1.13-1.36.
- *   index: 5.9 KiB per GiB in a 1 GiB space, 1.5 KiB per GiB at 16 GiB
- *     (test_direct).
+ *   index (8-page units, tables sized to use; 2026-12-05): 8.1 KiB per
+ *     GiB in a 1 GiB space, 4.4 KiB per GiB at 16 GiB (test_direct).
+ *   The cold-fault gap at 65,536 x 512 pages (issue 19: 942 vs 741 ns,
+ *     1.27x pfn_to_page(), held-out run), first look (2026-12-05): not THP
+ *     coverage, not walk depth.  Both populated, smaps gives the region
+ *     (4608 MiB VMA, 2 GiB used) and pfn's array (2048 MiB) AnonHugePages
+ *     = Rss = 2097152 kB: all 1024 blocks on 2 MiB pages, so both walks
+ *     end at a PMD entry (4-level: PML4, PDPT, PD), the region's used
+ *     half spanning 2 PD pages as pfn's 2 GiB does.  A timed rerun on this
+ *     VM (load average 5.4) gave cold faults of ~3 us for both, p50 ratio
+ *     1.02: no signal.  Still to measure on a quiet machine: the cause
+ *     of the gap, with PMU counters (dTLB walk cycles) where there is one.
  */
 #ifndef DPIDX_DIRECT_H
 #define DPIDX_DIRECT_H
@@ -159,24 +191,24 @@
 #define DPIDX_DIRECT_PAYLOAD_BITS	DPIDX_TAG_PAYLOAD_BITS
 #define DPIDX_DIRECT_NR_OFFSETS		(1UL << DPIDX_DIRECT_PAYLOAD_BITS)
 #define DPIDX_DIRECT_SWAP_TYPES		DPIDX_TAG_SWAP_TYPES
-#define DPIDX_DIRECT_UNIT_PAGES		64UL
+#define DPIDX_DIRECT_UNIT_PAGES		8UL
 #define DPIDX_DIRECT_BLOCK_BYTES	(2UL << 20)
 #define DPIDX_DIRECT_BLOCK_PAGES	(DPIDX_DIRECT_BLOCK_BYTES / sizeof(struct dpidx_page))
 #define DPIDX_DIRECT_UNITS_PER_BLOCK	(DPIDX_DIRECT_BLOCK_PAGES / DPIDX_DIRECT_UNIT_PAGES)
 /*
  * Ranges of any sizes init(max_pages) guarantees room for (fewer when
- * max_pages is smaller).  The bound only sizes the rounding slack, 64
- * indices per range (4 KiB of VA, and a bit of the unit bitmap each: at
- * 16,384 the bitmap stays within 10 KiB per GiB for a 1 GiB space).  More
- * ranges fit whenever their sizes pack: 2 MiB chunks (512 pages, 8 units)
+ * max_pages is smaller): tag's 2^20.  The bound only sizes the rounding
+ * slack, 8 indices per range (512 bytes of VA each, 512 MiB at 2^20;
+ * nothing is populated or allocated for it until ranges use it).  More
+ * ranges fit whenever their sizes pack: 2 MiB chunks (512 pages, 64 units)
  * always do, so DESIGN.md's 65,536 nouveau chunks map whatever the bound.
  */
-#define DPIDX_DIRECT_MAX_RANGES		16384UL
+#define DPIDX_DIRECT_MAX_RANGES		(1UL << 20)
 /* direct.h places every descriptor itself: no caller-provided ones. */
 #define DPIDX_DIRECT_CALLER_PAGES	0
 /*
- * 2 * max + 64 * MAX_RANGES indices must fit the region a space may
- * reserve: half the payload, 2^33 indices = 512 GiB of VA (2^32 - 2^19
+ * 2 * max + 8 * MAX_RANGES indices must fit the region a space may
+ * reserve: half the payload, 2^33 indices = 512 GiB of VA (2^32 - 2^22
  * pages = 16 TiB of device memory, ten times DESIGN.md's largest machine).
  * The whole payload (1 TiB of VA) would fit the kernel's hole beside
  * vmemmap, but not every userspace address-space layout (ThreadSanitizer's
@@ -188,9 +220,11 @@
 
 dpidx_static_assert(DPIDX_DIRECT_PAYLOAD_BITS == DPIDX_SWP_PAYLOAD_BITS,
 		    "direct's payload is tag's: the 4-level SWP_PFN_BITS, both modes");
-dpidx_static_assert(DPIDX_DIRECT_UNIT_PAGES * 8 % DPIDX_PMD_PAGES == 0 &&
+dpidx_static_assert(DPIDX_PMD_PAGES % DPIDX_DIRECT_UNIT_PAGES == 0 &&
 		    DPIDX_DIRECT_BLOCK_PAGES % DPIDX_PMD_PAGES == 0,
-		    "8 units are a PMD folio; blocks hold whole folios");
+		    "a PMD folio is whole units; blocks hold whole folios");
+dpidx_static_assert(DPIDX_DIRECT_UNITS_PER_BLOCK % (8 * sizeof(unsigned long)) == 0,
+		    "the unit bitmap grows by whole words, a block at a time");
 
 #ifndef __KERNEL__
 dpidx_static_assert(offsetof(struct dpidx_page, pgmap) == sizeof(unsigned long) &&
@@ -211,10 +245,12 @@ struct dpidx_direct {
 	/* Writer side, under @lock. */
 	struct dpidx_lock lock dpidx_cacheline_aligned;
 	unsigned long max_pages;
-	unsigned long nr_units;
+	unsigned long nr_units;		/* the capacity, in units */
+	unsigned long nr_blocks;	/* the capacity, in blocks */
+	unsigned long nr_grown;		/* blocks @units and @blocks cover */
 	unsigned long *units;		/* bit per unit: allocated */
-	unsigned long nr_blocks;
 	struct dpidx_direct_block *blocks;
+	unsigned long free_hint;	/* no unit below it is free */
 	unsigned long nr_ranges;
 	unsigned long nr_pages;
 	unsigned long nr_populated;	/* blocks with ranges > 0 */
@@ -615,6 +651,43 @@ static inline unsigned long dpidx_direct_capacity(unsigned long max_pages)
 	return (nr + DPIDX_DIRECT_BLOCK_PAGES - 1) & ~(DPIDX_DIRECT_BLOCK_PAGES - 1);
 }
 
+/*
+ * Make the unit bitmap and the block table cover at least @blocks blocks
+ * (doubling, capped at the capacity); under the lock, or in init.  Readers
+ * never read either, so the new tables are plain copies and the old ones
+ * are freed at once.  Return: 0 or -ENOMEM, the tables unchanged.
+ */
+static inline int dpidx_direct_grow(struct dpidx_direct *s, unsigned long blocks)
+{
+	const unsigned long ubytes = DPIDX_DIRECT_UNITS_PER_BLOCK / 8;
+	struct dpidx_direct_block *blks;
+	unsigned long n = s->nr_grown;
+	unsigned long *units;
+
+	if (blocks <= n)
+		return 0;
+	n = 2 * n > blocks ? 2 * n : blocks;
+	if (n > s->nr_blocks)
+		n = s->nr_blocks;
+	units = (unsigned long *)dpidx_zalloc(n * ubytes, -1);
+	blks = (struct dpidx_direct_block *)dpidx_zalloc(n * sizeof(*blks), -1);
+	if (!units || !blks) {
+		dpidx_free(units);
+		dpidx_free(blks);
+		return -ENOMEM;
+	}
+	if (s->nr_grown) {
+		memcpy(units, s->units, s->nr_grown * ubytes);
+		memcpy(blks, s->blocks, s->nr_grown * sizeof(*blks));
+	}
+	dpidx_free(s->units);
+	dpidx_free(s->blocks);
+	s->units = units;
+	s->blocks = blks;
+	s->nr_grown = n;
+	return 0;
+}
+
 /**
  * dpidx_direct_init() - an empty direct space.
  * @s:         the space to initialise.
@@ -638,11 +711,7 @@ static inline int dpidx_direct_init(struct dpidx_direct *s, unsigned long max_pa
 	s->max_pages = max_pages;
 	s->nr_units = nr / DPIDX_DIRECT_UNIT_PAGES;
 	s->nr_blocks = nr / DPIDX_DIRECT_BLOCK_PAGES;
-	s->units = (unsigned long *)dpidx_zalloc(DPIDX_BITS_TO_LONGS(s->nr_units) *
-						 sizeof(unsigned long), -1);
-	s->blocks = (struct dpidx_direct_block *)dpidx_zalloc(s->nr_blocks *
-							      sizeof(*s->blocks), -1);
-	err = s->units && s->blocks ? 0 : -ENOMEM;
+	err = dpidx_direct_grow(s, 1);	/* one block's worth; map grows them */
 	if (!err)
 		err = dpidx_direct_region_reserve(s, nr * sizeof(struct dpidx_page));
 	if (err) {
@@ -658,15 +727,16 @@ static inline int dpidx_direct_init(struct dpidx_direct *s, unsigned long max_pa
 }
 
 /*
- * May a range on @nid use block @blk?  An unpopulated block takes any node;
- * a populated one only ranges of its node, or of any node (-1).
+ * May a range on @nid use block @blk?  An unpopulated block (also every
+ * block past @s->nr_grown) takes any node; a populated one only ranges of
+ * its node, or of any node (-1).
  */
 static inline bool dpidx_direct_block_fits(const struct dpidx_direct *s,
 					   unsigned long blk, int nid)
 {
 	const struct dpidx_direct_block *b = &s->blocks[blk];
 
-	return !b->ranges || nid == -1 || b->nid == nid;
+	return blk >= s->nr_grown || !b->ranges || nid == -1 || b->nid == nid;
 }
 
 /*
@@ -677,10 +747,11 @@ static inline unsigned long dpidx_direct_find(struct dpidx_direct *s, unsigned l
 					      unsigned long align, int nid)
 {
 	const unsigned long upb = DPIDX_DIRECT_UNITS_PER_BLOCK;
-	unsigned long pos = 0, u, blk, first, last;
+	unsigned long pos = s->free_hint, u, blk, first, last;
 
 	for (;;) {
-		u = dpidx_bitmap_find_free(s->units, s->nr_units, pos, units, align,
+		/* Bits past the grown bitmap read free, up to the capacity. */
+		u = dpidx_bitmap_find_free(s->units, s->nr_grown * upb, pos, units, align,
 					   s->nr_units);
 		if (u >= s->nr_units)
 			return s->nr_units;
@@ -797,10 +868,17 @@ static inline int dpidx_direct_map(struct dpidx_direct *s, struct dpidx_pgmap *p
 	idx = u * DPIDX_DIRECT_UNIT_PAGES;
 	first = idx / DPIDX_DIRECT_BLOCK_PAGES;
 	last = (idx + nr - 1) / DPIDX_DIRECT_BLOCK_PAGES;
+	err = dpidx_direct_grow(s, last + 1);
+	if (err)
+		goto fail;
 	err = dpidx_direct_get_blocks(s, first, last, nid);
 	if (err)
 		goto fail;
 	dpidx_bitmap_assign(s->units, u, units, true);
+	if (u <= s->free_hint)
+		s->free_hint = dpidx_bitmap_next(s->units, s->nr_grown *
+						 DPIDX_DIRECT_UNITS_PER_BLOCK,
+						 u + units, false);
 	s->nr_ranges++;
 	s->nr_pages += nr;
 	pgmap->nid = nid;
@@ -871,13 +949,22 @@ static inline void dpidx_direct_release(struct dpidx_direct *s, unsigned long id
 
 	unsigned long i;
 
-	/* Blocks other ranges keep must read as zeros where this one was. */
-	for (i = 0; i < nr; i++)
+	/*
+	 * Blocks other ranges keep must read as zeros where this one was: one
+	 * pass, each back-pointer cleared (WRITE_ONCE: readers of holes may be
+	 * loading it) and then the rest of its descriptor, while the line is
+	 * in the cache.  No ordering between the two: no reader returns a
+	 * descriptor whose back-pointer is not a published pgmap.
+	 */
+	for (i = 0; i < nr; i++) {
 		dpidx_page_set_range_raw(&s->region[idx + i], 0);
-	dpidx_direct_zero(&s->region[idx], nr);
+		dpidx_direct_zero(&s->region[idx + i], 1);
+	}
 	dpidx_direct_put_blocks(s, first, last);
 	dpidx_bitmap_assign(s->units, idx / DPIDX_DIRECT_UNIT_PAGES,
 			    DPIDX_DIV_ROUND_UP(nr, DPIDX_DIRECT_UNIT_PAGES), false);
+	if (idx / DPIDX_DIRECT_UNIT_PAGES < s->free_hint)
+		s->free_hint = idx / DPIDX_DIRECT_UNIT_PAGES;
 	s->nr_ranges--;
 	s->nr_pages -= nr;
 }
@@ -936,7 +1023,7 @@ static inline int dpidx_direct_unmap(struct dpidx_direct *s, struct dpidx_pgmap 
  */
 static inline void dpidx_direct_destroy(struct dpidx_direct *s)
 {
-	unsigned long nr, u, idx;
+	unsigned long nr, u, idx, grown;
 	struct dpidx_pgmap *pgmap, *prev = NULL;
 
 	if (!s || !s->nr_offsets)
@@ -948,9 +1035,8 @@ static inline void dpidx_direct_destroy(struct dpidx_direct *s)
 	dpidx_synchronize_rcu();
 
 	/* Every range starts on a unit: visit the first descriptor of each. */
-	for (u = 0; u < s->nr_units; u++) {
-		if (!dpidx_bit_test(s->units, u))
-			continue;
+	grown = s->nr_grown * DPIDX_DIRECT_UNITS_PER_BLOCK;
+	for (u = 0; (u = dpidx_bitmap_next(s->units, grown, u, true)) < grown; u++) {
 		idx = u * DPIDX_DIRECT_UNIT_PAGES;
 		pgmap = dpidx_page_range(&s->region[idx]);
 		if (!pgmap || pgmap == prev)
@@ -958,7 +1044,7 @@ static inline void dpidx_direct_destroy(struct dpidx_direct *s)
 		prev = pgmap;
 		dpidx_pgmap_unclaim(pgmap);
 	}
-	for (u = 0; u < s->nr_blocks; u++)
+	for (u = 0; u < s->nr_grown; u++)
 		if (s->blocks[u].ranges) {
 			s->blocks[u].ranges = 1;
 			dpidx_direct_put_blocks(s, u, u);
@@ -969,6 +1055,8 @@ static inline void dpidx_direct_destroy(struct dpidx_direct *s)
 	dpidx_lock_destroy(&s->lock);
 	s->units = NULL;
 	s->blocks = NULL;
+	s->nr_grown = 0;
+	s->free_hint = 0;
 	s->nr_ranges = 0;
 	s->nr_pages = 0;
 	/* s->region stays: a racing reader that read the old bound is done. */
@@ -994,20 +1082,27 @@ static inline int dpidx_direct_check(struct dpidx_direct *s)
 {
 	const unsigned long up = DPIDX_DIRECT_UNIT_PAGES;
 	unsigned long u = 0, end, idx, n, blk, nr_ranges = 0, nr_pages = 0, populated = 0;
+	unsigned long grown;
 	struct dpidx_pgmap *pgmap;
 	unsigned int *counts;
 	int err = 0;
 
 	if (!s->nr_offsets)
 		return s->nr_ranges ? -EUCLEAN : 0;
-	counts = (unsigned int *)dpidx_zalloc(s->nr_blocks * sizeof(*counts), -1);
-	if (!counts)
-		return -ENOMEM;
 	dpidx_lock(&s->lock);
-	while (!err && (u = dpidx_bitmap_next(s->units, s->nr_units, u, true)) < s->nr_units) {
+	counts = (unsigned int *)dpidx_zalloc(s->nr_grown * sizeof(*counts), -1);
+	if (!counts) {
+		dpidx_unlock(&s->lock);
+		return -ENOMEM;
+	}
+	grown = s->nr_grown * DPIDX_DIRECT_UNITS_PER_BLOCK;
+	if (s->nr_grown > s->nr_blocks ||
+	    s->free_hint > dpidx_bitmap_next(s->units, grown, 0, false))
+		err = -EUCLEAN;			/* a free unit below the hint */
+	while (!err && (u = dpidx_bitmap_next(s->units, grown, u, true)) < grown) {
 		if (u && dpidx_page_range(&s->region[u * up - up]))
 			err = -EUCLEAN;		/* the free unit before reads NULL */
-		end = dpidx_bitmap_next(s->units, s->nr_units, u, false);
+		end = dpidx_bitmap_next(s->units, grown, u, false);
 		for (; !err && u < end; u += DPIDX_DIV_ROUND_UP(n, up)) {
 			idx = u * up;
 			pgmap = dpidx_page_range(&s->region[idx]);
@@ -1033,7 +1128,7 @@ static inline int dpidx_direct_check(struct dpidx_direct *s)
 		if (!err && end < s->nr_units && dpidx_page_range(&s->region[end * up]))
 			err = -EUCLEAN;
 	}
-	for (blk = 0; !err && blk < s->nr_blocks; blk++) {
+	for (blk = 0; !err && blk < s->nr_grown; blk++) {
 		if (counts[blk] != s->blocks[blk].ranges)
 			err = -EUCLEAN;
 		populated += !!counts[blk];
@@ -1060,10 +1155,9 @@ static inline unsigned long dpidx_direct_index_bytes(struct dpidx_direct *s)
 
 	if (!s->nr_offsets)
 		return 0;
-	bytes = DPIDX_BITS_TO_LONGS(s->nr_units) * sizeof(unsigned long) +
-		s->nr_blocks * sizeof(*s->blocks);
 	dpidx_lock(&s->lock);
-	for (blk = 0; blk < s->nr_blocks; blk++) {
+	bytes = s->nr_grown * (DPIDX_DIRECT_UNITS_PER_BLOCK / 8 + sizeof(*s->blocks));
+	for (blk = 0; blk < s->nr_grown; blk++) {
 		if (!s->blocks[blk].ranges)
 			continue;
 		bytes += 8;
