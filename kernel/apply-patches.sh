@@ -77,7 +77,8 @@ if [ -f "$tree/.dpidx-patched" ]; then
 	exit 0
 fi
 for p in "$here"/patches/*.patch; do
+	case $(basename "$p") in 0000-*) continue ;; esac	# the cover letter
 	patch -s -p1 -d "$tree" --no-backup-if-mismatch <"$p" || die "$(basename "$p") does not apply"
 done
 touch "$tree/.dpidx-patched"
-echo "apply-patches.sh: $tree patched ($(ls "$here"/patches/*.patch | wc -l) patches); encoding $enc"
+echo "apply-patches.sh: $tree patched ($(ls "$here"/patches/*.patch | grep -vc '/0000-') patches); encoding $enc"

@@ -13,8 +13,10 @@ several joined with commas (all boots of one kernel, summed), or
 The rule, fixed before any count was taken (issue 16): for each patched
 kernel, a one-sided Fisher exact test of H0 "the patched kernel's rate of
 incomplete migrations per test run is no higher than stock's" against the
-stock control's counts.  The patched kernel fails when p < alpha (default
-0.01).  Beside each verdict the script states what the sample can see: the
+stock control's counts.  The family-wise error rate is alpha (default
+0.01) across the patched kernels judged at once (Bonferroni): with k of
+them, a patched kernel fails when p < alpha / k, so that a run judging four
+encodings of equal rate fails by chance at most 1 % of the time.  Beside each verdict the script states what the sample can see: the
 smallest patched rate it detects with 80% power at stock's observed rate,
 as a multiple of that rate.  Exits 1 when any patched kernel fails or a
 summary cannot be read.  Python's standard library only (math.comb).
@@ -98,8 +100,11 @@ def main(argv):
     # A control without any incomplete migration: judge the power at the
     # rate one event in its sample would show.
     base = rate if a else 1 / max(n1, 1)
+    k = len(argv) - 1
+    level = alpha / k
     print(f'rate_judge: control {s_label}: {a} incomplete of {n1} runs '
-          f'({100 * rate:.1f} %); one-sided Fisher exact test, fail at p < {alpha}')
+          f'({100 * rate:.1f} %); one-sided Fisher exact test, fail at p < {alpha}/{k} '
+          f'(family-wise {alpha}, Bonferroni over {k})')
     bad = 0
     for arg in argv[1:]:
         label, n2, b = read(arg)
@@ -108,12 +113,12 @@ def main(argv):
             bad = 1
             continue
         p = fisher_greater(a, n1, b, n2)
-        det = detectable(n1, n2, base, alpha) if n1 + n2 <= 4000 else float('nan')
-        verdict = 'FAIL: measurably higher than the control' if p < alpha else 'pass'
+        det = detectable(n1, n2, base, level) if n1 + n2 <= 4000 else float('nan')
+        verdict = 'FAIL: measurably higher than the control' if p < level else 'pass'
         print(f'rate_judge: {label}: {b} incomplete of {n2} runs ({100 * b / n2:.1f} %), '
               f'p = {p:.3g}: {verdict}; this sample sees a rate of {100 * det:.1f} % '
               f'({det / base:.1f}x the control\'s {100 * base:.1f} %) with 80% power')
-        bad |= p < alpha
+        bad |= p < level
     return 1 if bad else 0
 
 

@@ -8,7 +8,8 @@
 #
 #   bash kernel/hmm/repro.sh OUT RUNS [LABEL]
 #
-# OUT: a debug kernel's build directory (stage.sh: TREE/.dpidx-out/debug).
+# OUT: a debug kernel's build directory (stage.sh: TREE/.dpidx-out/debug),
+# or a snapshot of one (stage.sh's DPIDX_KCACHE/kernels/NAME).
 # Stops at the first report unless DPIDX_REPRO_ALL=1 (then all RUNS boots,
 # for a rate).  Each boot is one run.sh stress step: DPIDX_HMM_STRESS rounds
 # (default 4) with pgmap_churn loaded, DPIDX_QEMU_SMP CPUs (default 2).
@@ -29,11 +30,16 @@ tsv=$dir/$label.tsv
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-make -s -C "$out" M="$here/churn" clean >/dev/null 2>&1 || true
-make -s -C "$out" M="$here/churn" modules >/dev/null ||
-	{ echo "repro.sh: pgmap_churn does not build against $out" >&2; exit 1; }
-cp "$here/churn/pgmap_churn.ko" "$tmp/"
-make -s -C "$out" M="$here/churn" clean >/dev/null 2>&1 || true
+if [ -f "$out/.dpidx-snapshot" ]; then
+	# A snapshot (stage.sh, experiments/snapshot.sh) brings its own.
+	cp "$out/pgmap_churn.ko" "$tmp/"
+else
+	make -s -C "$out" M="$here/churn" clean >/dev/null 2>&1 || true
+	make -s -C "$out" M="$here/churn" modules >/dev/null ||
+		{ echo "repro.sh: pgmap_churn does not build against $out" >&2; exit 1; }
+	cp "$here/churn/pgmap_churn.ko" "$tmp/"
+	make -s -C "$out" M="$here/churn" clean >/dev/null 2>&1 || true
+fi
 
 [ -f "$tsv" ] || printf 'boot\tdate\tsmp\trounds\treport\truns\tpass\tincomplete\tother\tsecs\n' >"$tsv"
 rounds=${DPIDX_HMM_STRESS:-4}

@@ -3,8 +3,8 @@
 #
 # kernel/patches/bisect.sh - the series builds after each of its patches:
 # for k = 1..N, apply patch k to a tree that has 1..k-1, and compile every
-# object the patches so far touch (the .c files they change and the
-# series' own mm/dpidx_device_private.c once mm/Makefile names it), in the
+# object the series touches (the .c files it changes, and its own
+# mm/dpidx_device_private.c once mm/Makefile names it), in the
 # minimal configuration (kernel/hmm/minimal.config), with W=1 and warnings
 # as errors, for each ENCODING given (default: direct and tag, the default
 # encoding's stage 2 and a stage-1 one).
@@ -57,17 +57,19 @@ for enc in "${encs[@]}"; do
 	make -s -C "$tree" O="$out" ARCH=x86_64 CC="$cc" olddefconfig >/dev/null
 	make -s -C "$tree" O="$out" ARCH=x86_64 CC="$cc" -j"${DPIDX_KJOBS:-2}" prepare >/dev/null ||
 		die "$enc: prepare failed"
-	objs=()
+	# Every .c file the whole series touches exists before it and must
+	# compile after each patch (a header patch is checked against every
+	# user the series changes, not only against those it has changed
+	# so far).
+	mapfile -t all < <(cat "${patches[@]}" 2>/dev/null |
+		sed -n 's|^+++ b/\(.*\)\.c$|\1.o|p' | sort -u)
 	k=0
 	for p in "${patches[@]}"; do
 		[ -n "$p" ] || continue
 		k=$((k + 1))
 		patch -s -p1 -d "$tree" --no-backup-if-mismatch <"$p" || die "$(basename "$p") does not apply"
-		for f in $(sed -n 's|^+++ b/\(.*\.c\)$|\1|p' "$p"); do
-			objs+=("${f%.c}.o")
-		done
+		objs=("${all[@]}")
 		grep -q 'dpidx_device_private.o' "$tree/mm/Makefile" && objs+=(mm/dpidx_device_private.o)
-		mapfile -t objs < <(printf '%s\n' "${objs[@]}" | sort -u)
 		t0=$(date +%s)
 		make -s -C "$tree" O="$out" ARCH=x86_64 CC="$cc" W=1 KCFLAGS=-Werror \
 			-j"${DPIDX_KJOBS:-2}" "${objs[@]}" >"$cache/bisect-$enc-$k.log" 2>&1 || {

@@ -12,8 +12,8 @@ patched=$(cd "$2" && pwd)
 # kept by hand: its diff is against the pristine tree), so that the dpidx
 # patches after it diff against the tree they apply to.
 series() {
-	echo "0002-mm-swap-device-private-types-follow-dpidx.patch include/linux/swap.h include/linux/swapops.h"
-	echo "0003-mm-memremap-device-private-pgmaps-in-dpidx.patch include/linux/memremap.h mm/Makefile mm/memremap.c"
+	echo "0002-mm-swap-device-private-types-follow-dpidx.patch include/linux/memremap.h include/linux/swap.h include/linux/swapops.h"
+	echo "0003-mm-memremap-device-private-pgmaps-in-dpidx.patch mm/Makefile mm/memremap.c"
 	echo "0004-mm-device-private-entries-carry-dpidx-values.patch mm/memory.c mm/migrate.c mm/migrate_device.c mm/mprotect.c mm/rmap.c"
 	echo "0005-lib-test_hmm-device-private-chunks-without-physical-range.patch lib/test_hmm.c"
 }
