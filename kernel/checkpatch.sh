@@ -46,7 +46,9 @@ else
 		case $f in *.mod.c) ;; *) files+=("$f") ;; esac	# kbuild output
 	done
 	# The mm/ series (issue 13), checked as patches.
+	# The cover letter (0000) changes nothing: not a patch to check.
 	for f in kernel/patches/*.patch; do
+		case $f in */0000-*) continue ;; esac
 		[ -f "$f" ] && files+=("$f")
 	done
 fi
@@ -61,7 +63,8 @@ for f in "${files[@]}"; do
 	case $f in */encodings.h) ignore=(--ignore COMPLEX_MACRO) ;; esac
 	if [[ $f == *.patch ]]; then
 		out=$(cd "$(dirname "$f")" && perl "$checkpatch" --no-tree --no-signoff \
-			--show-types --color=never "$(basename "$f")" 2>&1) || true
+			--strict --show-types --color=never "$(basename "$f")" 2>&1) || true
+		rm -f "$(dirname "$f")"/.checkpatch-camelcase.*
 	else
 		out=$(perl "$checkpatch" --no-tree --no-signoff --show-types --color=never \
 			"${ignore[@]}" -f "$f" 2>&1) || true
