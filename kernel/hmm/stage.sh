@@ -46,12 +46,13 @@ encodings=${DPIDX_HMM_ENCODINGS:-$(echo "$all_encodings" | tr '\n' ' ')}
 # Stress rounds for the stress steps only: every other boot runs without.
 stress_rounds=${DPIDX_HMM_STRESS:-4}
 stress_boots=${DPIDX_HMM_STRESS_BOOTS:-1}
-# The default encoding's debug kernel is built last, so that the kept build
-# directory ends as patched-debug left it.
+# The default encoding's debug kernel first: patched-debug has just built
+# it, so the stress step switches the kept debug tree three times, not
+# four.
 default_enc=$(sed -n '/^#if !defined(DPIDX_ENCODING_FLAT)/,/^#endif/s/^#define DPIDX_ENCODING_\([A-Z0-9_]*\)$/\1/p' \
 	"$repo/include/dpidx/dpidx.h" | tr 'A-Z' 'a-z')
-stress_encodings="$(for e in $encodings; do [ "$e" = "$default_enc" ] || echo "$e"; done) $(
-	for e in $encodings; do [ "$e" != "$default_enc" ] || echo "$e"; done)"
+stress_encodings="$(for e in $encodings; do [ "$e" != "$default_enc" ] || echo "$e"; done) $(
+	for e in $encodings; do [ "$e" = "$default_enc" ] || echo "$e"; done)"
 stress_encodings=$(echo $stress_encodings)
 unset DPIDX_HMM_STRESS DPIDX_HMM_CHURN DPIDX_HMM_PARAMS
 die() { echo "stage.sh: FAIL: $*" >&2; exit 1; }

@@ -40,7 +40,8 @@ if ls "$dir"/stress-*.b*.txt.stress >/dev/null 2>&1; then
 	echo "(migrate_vma_setup() is best effort), and any kernel report fails.  The"
 	echo "incomplete migrations are then judged as a rate against the control's by"
 	echo "kernel/hmm/rate_judge.py (a rule fixed before the counts): one-sided"
-	echo "Fisher exact test, a patched kernel fails at p < 0.01."
+	echo "Fisher exact test, a patched kernel fails at p < 0.01/k for k patched"
+	echo "kernels (Bonferroni), beside the rate each sample can detect."
 	echo
 	echo '| kernel | boots | rounds | test runs | passed | incomplete migrations | other failures |'
 	echo '| --- | --- | --- | --- | --- | --- | --- |'
