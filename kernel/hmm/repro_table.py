@@ -4,7 +4,7 @@
 Markdown: one row per label (one kernel, one setting), and the test that
 says whether a fix removed the kernel reports.
 
-    repro_table.py DIR [BEFORE:AFTER ...]
+    repro_table.py DIR [--only PREFIX] [BEFORE:AFTER ...]
 
 DIR: repro.sh's directory (DPIDX_KCACHE/repro), one LABEL.tsv per label.
 Each BEFORE:AFTER pair of labels gets a one-sided Fisher exact test of
@@ -39,8 +39,14 @@ def load(path):
 
 
 def main(argv):
-    d = argv[0]
-    t = {os.path.basename(p)[:-4]: load(p) for p in sorted(glob.glob(d + '/*.tsv'))}
+    d = argv.pop(0)
+    only = ''
+    if argv[:1] == ['--only']:
+        # Only the labels of one experiment (stress_interleaved.sh's prefix).
+        only = argv[1]
+        argv = argv[2:]
+    t = {os.path.basename(p)[:-4]: load(p)
+         for p in sorted(glob.glob(d + '/' + glob.escape(only) + '*.tsv'))}
     print('| label | boots | boots with a kernel report | reports | stress test runs '
           '(clean boots) | passed | incomplete migrations | CPUs | rounds/boot | when (UTC) |')
     print('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |')

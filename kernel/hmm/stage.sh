@@ -194,7 +194,10 @@ snapshot() {
 		-isystem "$out/usr/include" -o "$dir/hmm-tests" \
 		"$src/tools/testing/selftests/mm/hmm-tests.c" -lrt -lpthread -lm ||
 		die "hmm-tests did not build"
-	touch "$dir/.dpidx-snapshot"
+	# The stamp of the tree it was built from (stock: its fixes; patched:
+	# the series), so that stress_interleaved.sh refuses a stale snapshot.
+	cat "$src/.dpidx-series" 2>/dev/null >"$dir/.dpidx-snapshot" ||
+		cat "$src/.dpidx-fixes" >"$dir/.dpidx-snapshot"
 }
 
 # stress NAME BOOT: one boot of the snapshot NAME with run.sh's stress rounds
