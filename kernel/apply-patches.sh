@@ -13,12 +13,13 @@
 # as caller-provided descriptors (stage 1); direct places the struct pages
 # itself, in a device-private vmemmap beside vmemmap, and device-private
 # pgmaps take no physical address range at all (stage 2 for direct: the
-# DPIDX_ENCODING_DIRECT parts of 0001, 0002 and 0004; x86-64 4-level
-# paging without RANDOMIZE_MEMORY).  What lands in the tree:
+# DEVICE_PRIVATE_NO_PHYS_RANGE parts of the series; x86-64, either paging
+# mode, randomized layout or not; tag's values elsewhere, encoding-h.sh).  What lands in the tree:
 #   include/dpidx/*.h               include/dpidx/ as it is
 #   include/dpidx/device_private.h  kernel/import/device_private.h, unchanged
 #   mm/dpidx_device_private.c       kernel/import/device_private.c, unchanged
-#   include/dpidx/encoding.h        the encoding and its swap-type count
+#   include/dpidx/encoding.h        the encoding and its swap-type count,
+#                                   with encoding-h.sh's per-arch fallbacks
 # Run again with another ENCODING on a patched tree: only encoding.h changes
 # (the patches are not applied twice), so a kept build directory rebuilds
 # what depends on it.
@@ -38,12 +39,7 @@ if [ -z "$enc" ]; then
 		"$repo/include/dpidx/dpidx.h" | tr 'A-Z' 'a-z')
 	[ -n "$enc" ] || die "cannot read the default encoding from dpidx.h"
 fi
-case $enc in
-flat | maple) types=6 ;;	# v6's scheme: every kind its own type
-tag | direct) types=3 ;;		# device kinds only; migration types shared
-*) die "unknown encoding '$enc' (flat, maple, tag, direct)" ;;
-esac
-ue=$(echo "$enc" | tr 'a-z' 'A-Z')
+bash "$here/encoding-h.sh" "$enc" >/dev/null || exit 1
 
 mkdir -p "$tree/include/dpidx"
 for h in "$repo"/include/dpidx/*.h; do
@@ -56,16 +52,7 @@ cmp -s "$here/import/device_private.c" "$tree/mm/dpidx_device_private.c" ||
 	cp "$here/import/device_private.c" "$tree/mm/dpidx_device_private.c"
 
 new=$(mktemp)
-cat >"$new" <<H
-/* SPDX-License-Identifier: GPL-2.0-only */
-/* Written by dpidx's kernel/apply-patches.sh: the encoding mm/ uses. */
-#ifndef DPIDX_ENCODING_H
-#define DPIDX_ENCODING_H
-#define DPIDX_ENCODING_$ue
-/* Swap types it reserves under SWP_PTE_MARKER (DPIDX_${ue}_SWAP_TYPES). */
-#define DPIDX_KERNEL_SWAP_TYPES $types
-#endif
-H
+bash "$here/encoding-h.sh" "$enc" >"$new"
 if cmp -s "$new" "$tree/include/dpidx/encoding.h"; then
 	rm -f "$new"
 else

@@ -10,6 +10,7 @@ pkgs=(
 	linux-source-6.12 xz-utils
 	linux-image-6.12-amd64 linux-headers-6.12-amd64 qemu-system-x86 busybox-static kmod cpio
 	flex bison bc libelf-dev libssl-dev ccache patch diffstat
+	gcc-aarch64-linux-gnu gcc-powerpc64le-linux-gnu binutils
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -176,10 +176,15 @@
 #include "bitmap.h"
 #include "tag.h"
 
+/*
+ * In the kernel, direct's region goes beside x86-64's vmemmap (mm/, see
+ * kernel/patches/) and its block code finds its PTEs with x86's
+ * lookup_address(): elsewhere this header defines nothing, and mm/ takes
+ * tag's values, which are direct's, through tag.h (kernel/encoding-h.sh).
+ */
+#if !defined(__KERNEL__) || defined(CONFIG_X86_64)
+
 #ifdef __KERNEL__
-#ifndef CONFIG_X86
-#error "direct.h: the module's region code uses x86's lookup_address()"
-#endif
 #include <linux/vmalloc.h>
 #include <linux/smp.h>
 #include <asm/tlbflush.h>
@@ -1170,4 +1175,5 @@ static inline unsigned long dpidx_direct_index_bytes(struct dpidx_direct *s)
 	return bytes + tables * 4096;
 }
 
+#endif /* !__KERNEL__ || CONFIG_X86_64 */
 #endif /* DPIDX_DIRECT_H */

@@ -57,10 +57,22 @@ mk tinyconfig >/dev/null
 	"$out/.config" "${frags[@]}" >/dev/null)
 mk olddefconfig >/dev/null
 bad=0
+# later names every symbol a later fragment sets: as in merge_config.sh,
+# the last fragment to name a symbol decides it (distro.config turns on
+# what minimal.config leaves off).
+later() {
+	local g seen=0
+	for g in "${frags[@]}"; do
+		[ "$seen" = 1 ] && grep -qE "^(# )?$2[= ]" "$g" && return 0
+		[ "$g" = "$1" ] && seen=1
+	done
+	return 1
+}
 for f in "${frags[@]}"; do
 	while IFS= read -r line; do
 		case $line in
 		CONFIG_*=*)
+			later "$f" "${line%%=*}" && continue
 			grep -qxF -- "$line" "$out/.config" || {
 				echo "build.sh: $(basename "$f"): '$line' not in .config (got: $(grep -E "^(# )?${line%%=*}[= ]" "$out/.config" || echo absent))" >&2
 				bad=1
@@ -68,6 +80,7 @@ for f in "${frags[@]}"; do
 		"# CONFIG_"*" is not set")
 			sym=${line#\# }
 			sym=${sym%% *}
+			later "$f" "$sym" && continue
 			! grep -q "^$sym=" "$out/.config" || {
 				echo "build.sh: $(basename "$f"): $sym should be unset" >&2
 				bad=1

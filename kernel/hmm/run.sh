@@ -27,6 +27,9 @@
 #   DPIDX_HMM_PARAMS    more test_hmm module parameters (experiments,
 #                       e.g. kernel/hmm/experiments/'s evict_delay_ms=20)
 #   DPIDX_QEMU_SMP      guest CPUs (default 2), DPIDX_QEMU_MEM MiB (2048),
+#   DPIDX_QEMU_NUMA     N: N NUMA nodes (QEMU -numa, memory split evenly,
+#                       CPUs dealt round-robin; default 1, no -numa)
+#   DPIDX_QEMU_APPEND   more kernel parameters (e.g. no5lvl)
 #   DPIDX_QEMU_TIMEOUT  seconds (default 900), DPIDX_QEMU_LOG copy of the
 #                       console there.
 
@@ -80,7 +83,7 @@ mount -t tmpfs tmpfs /tmp
 mount -t debugfs debugfs /sys/kernel/debug
 echo 16 >/proc/sys/vm/nr_hugepages
 HMM="spm_addr_dev0=0x40000000 spm_addr_dev1=0x50000000 ${DPIDX_HMM_PARAMS:-}"
-echo "dpidx-hmm: kernel \$(uname -r), thp \$(cat /sys/kernel/mm/transparent_hugepage/enabled), cpus \$(nproc)"
+echo "dpidx-hmm: kernel \$(uname -r), thp \$(cat /sys/kernel/mm/transparent_hugepage/enabled), cpus \$(nproc), nodes \$(ls -d /sys/devices/system/node/node* 2>/dev/null | wc -l), cmdline \$(cat /proc/cmdline)"
 insmod /test_hmm.ko \$HMM
 echo "dpidx-hmm: insmod test_hmm rc=\$?"
 /hmm-tests >/dev/ttyS1 2>&1
@@ -142,6 +145,19 @@ stress_judge() {
 	echo "run.sh: $name: stress: $(cat "$2")"
 }
 
+numa=()
+smp=(-smp "${DPIDX_QEMU_SMP:-2}")
+nodes=${DPIDX_QEMU_NUMA:-1}
+if [ "$nodes" -gt 1 ]; then
+	for n in $(seq 0 $((nodes - 1))); do
+		numa+=(-object "memory-backend-ram,id=mem$n,size=$((${DPIDX_QEMU_MEM:-2048} / nodes))M"
+			-numa "node,nodeid=$n,memdev=mem$n")
+	done
+	for c in $(seq 0 $((${DPIDX_QEMU_SMP:-2} - 1))); do
+		numa+=(-numa "cpu,node-id=$((c % nodes)),socket-id=$c")
+	done
+	smp=(-smp "${DPIDX_QEMU_SMP:-2},sockets=${DPIDX_QEMU_SMP:-2}")
+fi
 log=$work/console.log
 tests=$work/tests.log
 start=$(date +%s)
@@ -149,9 +165,9 @@ rc=0
 # The device-coherent variants need RAM the kernel leaves alone: 512 MiB at
 # 1 GiB, handed to test_hmm's two devices (256 MiB each).
 timeout -k 10 "${DPIDX_QEMU_TIMEOUT:-900}" qemu-system-x86_64 \
-	"${accel[@]}" -smp "${DPIDX_QEMU_SMP:-2}" -m "${DPIDX_QEMU_MEM:-2048}" \
+	"${accel[@]}" "${smp[@]}" -m "${DPIDX_QEMU_MEM:-2048}" "${numa[@]}" \
 	-kernel "$out/arch/x86/boot/bzImage" -initrd "$work/initramfs.gz" \
-	-append 'console=ttyS0 loglevel=7 panic=-1 rdinit=/init memmap=512M$0x40000000' \
+	-append "console=ttyS0 loglevel=7 panic=-1 rdinit=/init memmap=512M\$0x40000000 ${DPIDX_QEMU_APPEND:-}" \
 	-display none -monitor none -no-reboot \
 	-serial stdio -serial "file:$tests" \
 	</dev/null >"$log" 2>&1 || rc=$?

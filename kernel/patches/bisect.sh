@@ -5,9 +5,15 @@
 # for k = 1..N, apply patch k to a tree that has 1..k-1, and compile every
 # object the series touches (the .c files it changes, and its own
 # mm/dpidx_device_private.c once mm/Makefile names it), in the
-# minimal configuration (kernel/hmm/minimal.config), with W=1 and warnings
-# as errors, for each ENCODING given (default: direct and tag, the default
-# encoding's stage 2 and a stage-1 one).
+# minimal configuration (kernel/hmm/minimal.config) with what a
+# distribution has (kernel/hmm/distro.config: 5-level paging chosen at
+# boot, RANDOMIZE_MEMORY, NUMA) and the drivers the series converts
+# (drivers.config: nouveau with SVM, amdgpu with HSA_AMD and HSA_AMD_SVM),
+# with W=1 and warnings as errors, for each ENCODING given (default:
+# direct and tag, the default encoding's stage 2 and a stage-1 one).
+# Then, on the first encoding's full tree, kerneldoc.sh (no new kernel-doc
+# warning) and cross.sh (arm64 and ppc64le objects; DPIDX_CROSS_ARCHS
+# picks others, empty skips).
 #
 #   bash kernel/patches/bisect.sh [ENCODING...]
 #
@@ -46,23 +52,28 @@ for enc in "${encs[@]}"; do
 	cp "$repo"/include/dpidx/*.h "$tree/include/dpidx/"
 	cp "$repo/kernel/import/device_private.h" "$tree/include/dpidx/"
 	cp "$repo/kernel/import/device_private.c" "$tree/mm/dpidx_device_private.c"
-	ue=$(echo "$enc" | tr 'a-z' 'A-Z')
-	case $enc in flat | maple) types=6 ;; *) types=3 ;; esac
-	printf '/* SPDX-License-Identifier: GPL-2.0-only */\n#ifndef DPIDX_ENCODING_H\n#define DPIDX_ENCODING_H\n#define DPIDX_ENCODING_%s\n#define DPIDX_KERNEL_SWAP_TYPES %s\n#endif\n' \
-		"$ue" "$types" >"$tree/include/dpidx/encoding.h"
+	bash "$repo/kernel/encoding-h.sh" "$enc" >"$tree/include/dpidx/encoding.h"
 	mkdir -p "$out"
 	make -s -C "$tree" O="$out" ARCH=x86_64 CC="$cc" tinyconfig >/dev/null
 	(cd "$out" && "$tree/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" \
-		"$repo/kernel/hmm/minimal.config" >/dev/null)
+		"$repo/kernel/hmm/minimal.config" "$repo/kernel/hmm/distro.config" \
+		"$here/drivers.config" >/dev/null)
 	make -s -C "$tree" O="$out" ARCH=x86_64 CC="$cc" olddefconfig >/dev/null
+	# The converted drivers and kaslr.c are only compiled if their
+	# options held.
+	while read -r opt; do
+		grep -qx "$opt" "$out/.config" || die "$opt did not survive olddefconfig"
+	done < <(grep -h '^CONFIG_' "$repo/kernel/hmm/distro.config" "$here/drivers.config")
 	make -s -C "$tree" O="$out" ARCH=x86_64 CC="$cc" -j"${DPIDX_KJOBS:-2}" prepare >/dev/null ||
 		die "$enc: prepare failed"
 	# Every .c file the whole series touches exists before it and must
 	# compile after each patch (a header patch is checked against every
 	# user the series changes, not only against those it has changed
 	# so far).
+	# (amdkfd's files are objects of amdgpu, built from its directory.)
 	mapfile -t all < <(cat "${patches[@]}" 2>/dev/null |
-		sed -n 's|^+++ b/\(.*\)\.c$|\1.o|p' | sort -u)
+		sed -n 's|^+++ b/\(.*\)\.c$|\1.o|p' |
+		sed 's|^drivers/gpu/drm/amd/amdkfd/|drivers/gpu/drm/amd/amdgpu/../amdkfd/|' | sort -u)
 	k=0
 	for p in "${patches[@]}"; do
 		[ -n "$p" ] || continue
@@ -78,5 +89,13 @@ for enc in "${encs[@]}"; do
 		}
 		echo "bisect.sh: $enc: 1..$k ($(basename "$p")): ${objs[*]} built, W=1 -Werror ($(($(date +%s) - t0))s)"
 	done
+	# On the first encoding's full tree: no new kernel-doc warning, and
+	# the tree builds for arm64 and ppc64le too (cross.sh: mm/ and every
+	# in-tree device-private user there, each arch's fallback encoding).
+	if [ "$enc" = "${encs[0]}" ]; then
+		bash "$here/kerneldoc.sh" "$tree" || die "kernel-doc"
+		bash "$here/cross.sh" "$tree" ${DPIDX_CROSS_ARCHS-arm64 powerpc} ||
+			die "cross builds"
+	fi
 done
 echo "bisect.sh: PASS: the series builds after each of its ${k} patches (${encs[*]})"

@@ -3,7 +3,8 @@
 #
 # kernel/patches/regen.sh STOCK PATCHED - rewrite the dpidx patches from a
 # stock tree and an edited one (diff context is the kernel's, new lines ours).
-# Each patch's header is kept from the existing file; its file list below.
+# Each patch's header is kept from the existing file; its file list below
+# (0001, the upstream fix, and 0009, Documentation, are kept by hand).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 stock=$(cd "$1" && pwd)
@@ -13,9 +14,12 @@ patched=$(cd "$2" && pwd)
 # patches after it diff against the tree they apply to.
 series() {
 	echo "0002-mm-swap-device-private-types-follow-dpidx.patch include/linux/memremap.h include/linux/swap.h include/linux/swapops.h"
-	echo "0003-mm-memremap-device-private-pgmaps-in-dpidx.patch mm/Makefile mm/memremap.c"
-	echo "0004-mm-device-private-entries-carry-dpidx-values.patch mm/memory.c mm/migrate.c mm/migrate_device.c mm/mprotect.c mm/rmap.c"
-	echo "0005-lib-test_hmm-device-private-chunks-without-physical-range.patch lib/test_hmm.c"
+	echo "0003-x86-mm-kaslr-reserve-the-device-private-vmemmap.patch arch/x86/mm/kaslr.c"
+	echo "0004-mm-memremap-device-private-pgmaps-in-dpidx.patch mm/Makefile mm/memremap.c"
+	echo "0005-mm-device-private-entries-carry-dpidx-values.patch mm/memory.c mm/migrate.c mm/migrate_device.c mm/mprotect.c mm/rmap.c"
+	echo "0006-lib-test_hmm-device-private-chunks-without-physical-range.patch lib/test_hmm.c"
+	echo "0007-drm-nouveau-dmem-register-device-private-memory-by-length.patch drivers/gpu/drm/nouveau/nouveau_dmem.c"
+	echo "0008-drm-amdkfd-register-device-private-memory-by-length.patch drivers/gpu/drm/amd/amdkfd/kfd_migrate.c"
 }
 series | while read -r name files; do
 	out=$here/$name
