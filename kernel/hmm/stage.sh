@@ -136,16 +136,7 @@ patched_tree() {
 }
 
 frag_min=$here/minimal.config
-# Every kernel is also a distribution's (distro.config: 5-level paging
-# chosen at boot, RANDOMIZE_MEMORY, NUMA, NR_CPUS 64): each boots with two
-# NUMA nodes, in 5-level paging (QEMU -cpu max has LA57), and loads
-# pgmap_numa (its pgmaps' memmap on their node), then boots once more with
-# no5lvl (4-level paging; kernel()).  The minimal kernels run with a
-# randomized memory layout (KASAN turns RANDOMIZE_MEMORY off in the debug
-# ones).
 frag_dbg=$here/debug.config
-frag_dist=$here/distro.config
-export DPIDX_QEMU_NUMA=2
 mods=()
 
 # The dpidx modules, built against a kernel build directory (stock trees:
@@ -157,19 +148,6 @@ modules() {
 	mods=("$repo/kernel/dpidx_selftest.ko" "$repo/kernel/dpidx_bench.ko")
 }
 
-# numa_module OUT: kernel/hmm/numa's pgmap_numa.ko built against OUT, added
-# to mods (its KTAP lines: every node's device-private memmap on its node,
-# pfn_to_page() and page_to_pfn() inverse, direct's PFNs above
-# MAX_PHYSMEM_BITS), copied to DPIDX_KCACHE/pgmap_numa.ko.
-numa_module() {
-	make -s -C "$1" M="$here/numa" clean >/dev/null 2>&1 || true
-	make -s -C "$1" M="$here/numa" modules >/dev/null ||
-		die "pgmap_numa does not build against $1"
-	cp "$here/numa/pgmap_numa.ko" "$cache/pgmap_numa.ko"
-	make -s -C "$1" M="$here/numa" clean >/dev/null 2>&1 || true
-	mods+=("$cache/pgmap_numa.ko")
-}
-
 # kernel NAME OUT TREE FRAGMENTS...: build in TREE/.dpidx-out/OUT (the same
 # place in every tree, so that ccache shares objects between trees, see
 # build.sh; a re-unpacked tree starts a fresh one), then boot and test.
@@ -179,33 +157,9 @@ kernel() {
 	t0=$(date +%s)
 	bash "$here/build.sh" "$tree" "$out" "$@" || die "$name: build failed"
 	t1=$(date +%s)
-	# A NUMA kernel (distro.config) checks its pgmaps' memmap nodes too.
-	local numa=
-	if grep -q '^CONFIG_NUMA=y' "$out/.config"; then
-		make -s -C "$out" M="$here/numa" clean >/dev/null 2>&1 || true
-		make -s -C "$out" M="$here/numa" modules >/dev/null ||
-			die "pgmap_numa does not build against $out"
-		numa=$cache/pgmap_numa-$name.ko
-		cp "$here/numa/pgmap_numa.ko" "$numa"
-		make -s -C "$out" M="$here/numa" clean >/dev/null 2>&1 || true
-	fi
-	DPIDX_HMM_MODULES=$numa DPIDX_QEMU_LOG=$cache/results/$name.console \
+	DPIDX_QEMU_LOG=$cache/results/$name.console \
 		bash "$here/run.sh" "$out" "$cache/results/$name.txt" ||
 		die "$name: hmm-tests or the kernel failed (console: $cache/results/$name.console)"
-	# A kernel that chooses its paging mode at boot: the boot above ran in
-	# 5-level paging (-cpu max has LA57); once more with no5lvl, where it
-	# must pass and skip the same tests.
-	if [ -n "$numa" ] && grep -q '^CONFIG_X86_5LEVEL=y' "$out/.config"; then
-		grep -q 'la57 1$' "$cache/results/$name.console" ||
-			die "$name did not boot in 5-level paging"
-		DPIDX_HMM_MODULES=$numa DPIDX_QEMU_APPEND=no5lvl \
-			DPIDX_QEMU_LOG=$cache/results/$name.no5lvl.console \
-			bash "$here/run.sh" "$out" "$cache/results/$name.no5lvl.txt" ||
-			die "$name (no5lvl) failed (console: $cache/results/$name.no5lvl.console)"
-		grep -q 'la57 0$' "$cache/results/$name.no5lvl.console" ||
-			die "$name did not boot in 4-level paging with no5lvl"
-		same "$name.no5lvl" "$name"
-	fi
 	log "$name: build $((t1 - t0))s, boot+tests $(($(date +%s) - t1))s"
 	echo "$name build=$((t1 - t0)) run=$(($(date +%s) - t1))" >>"$cache/results/times.txt"
 }
@@ -235,10 +189,6 @@ snapshot() {
 		die "pgmap_churn does not build against $out"
 	cp "$here/churn/pgmap_churn.ko" "$dir/"
 	make -s -C "$out" M="$here/churn" clean >/dev/null 2>&1 || true
-	make -s -C "$out" M="$here/numa" modules >/dev/null ||
-		die "pgmap_numa does not build against $out"
-	cp "$here/numa/pgmap_numa.ko" "$dir/"
-	make -s -C "$out" M="$here/numa" clean >/dev/null 2>&1 || true
 	make -s -C "$src" O="$out" ARCH=x86_64 headers >/dev/null
 	gcc -static -O2 -Wall -U_FORTIFY_SOURCE -I "$src" -I "$src/tools/testing/selftests" \
 		-isystem "$out/usr/include" -o "$dir/hmm-tests" \
@@ -251,11 +201,10 @@ snapshot() {
 }
 
 # stress NAME BOOT: one boot of the snapshot NAME with run.sh's stress rounds
-# and pgmap_churn, then pgmap_numa; results in NAME.bBOOT.txt(.stress).
+# and pgmap_churn; results in NAME.bBOOT.txt(.stress).
 stress() {
 	local dir=$cache/kernels/$1 t0=$(date +%s)
-	DPIDX_HMM_MODULES=$dir/pgmap_numa.ko \
-		DPIDX_HMM_CHURN=$dir/pgmap_churn.ko DPIDX_HMM_STRESS=$stress_rounds \
+	DPIDX_HMM_CHURN=$dir/pgmap_churn.ko DPIDX_HMM_STRESS=$stress_rounds \
 		DPIDX_QEMU_LOG=$cache/results/$1.b$2.console \
 		bash "$here/run.sh" "$dir" "$cache/results/$1.b$2.txt" ||
 		die "$1 (stress boot $2) failed (console: $cache/results/$1.b$2.console)"
@@ -277,7 +226,7 @@ stress_all() {
 	for enc in $stress_encodings; do
 		patched_tree "$enc"
 		bash "$here/build.sh" "$cache/src-patched" "$cache/src-patched/.dpidx-out/debug" \
-			"$frag_min" "$frag_dbg" "$frag_dist" || die "patched debug kernel ($enc) build failed"
+			"$frag_min" "$frag_dbg" || die "patched debug kernel ($enc) build failed"
 		snapshot "stress-$enc" "$cache/src-patched/.dpidx-out/debug"
 	done
 	patched_tree ""
@@ -288,10 +237,7 @@ stress_all() {
 		done
 		order=$(echo "$order" | tr ' ' '\n' | tac | tr '\n' ' ')
 	done
-	grep -q 'la57 1$' "$cache/results/stress-stock.b1.console" ||
-		die "the debug kernels did not boot in 5-level paging"
 	for enc in $stress_encodings; do
-		same "stress-$enc.b1" stress-stock.b1
 		judge+=("stress-$enc=$(ls "$cache"/results/stress-"$enc".b*.txt.stress | paste -sd,)")
 	done
 	python3 "$here/rate_judge.py" \
@@ -304,14 +250,13 @@ for step in "${steps[@]}"; do
 	case $step in
 	stock-min)
 		stock_tree
-		kernel stock-min min "$cache/src-stock" "$frag_min" "$frag_dist" ;;
+		kernel stock-min min "$cache/src-stock" "$frag_min" ;;
 	stock-debug)
 		stock_tree
-		kernel stock-debug debug "$cache/src-stock" "$frag_min" "$frag_dbg" "$frag_dist"
+		kernel stock-debug debug "$cache/src-stock" "$frag_min" "$frag_dbg"
 		# dpidx's own modules under KASAN and lockdep, in a kernel with
 		# DEVICE_PRIVATE (its device-private swap-type checks run).
 		modules "$cache/src-stock/.dpidx-out/debug"
-		numa_module "$cache/src-stock/.dpidx-out/debug"
 		DPIDX_HMM_MODULES="${mods[*]}" DPIDX_QEMU_LOG=$cache/results/stock-debug-modules.console \
 			bash "$here/run.sh" "$cache/src-stock/.dpidx-out/debug" "$cache/results/stock-debug-modules.txt" ||
 			die "dpidx modules failed under the debug kernel"
@@ -321,12 +266,12 @@ for step in "${steps[@]}"; do
 			patched_tree "$enc"
 			# One kept build directory: switching the encoding
 			# rebuilds what includes swap.h or dpidx, not the rest.
-			kernel "patched-min-$enc" min "$cache/src-patched" "$frag_min" "$frag_dist"
+			kernel "patched-min-$enc" min "$cache/src-patched" "$frag_min"
 			same "patched-min-$enc" stock-min
 		done ;;
 	patched-debug)
 		patched_tree ""
-		kernel patched-debug debug "$cache/src-patched" "$frag_min" "$frag_dbg" "$frag_dist"
+		kernel patched-debug debug "$cache/src-patched" "$frag_min" "$frag_dbg"
 		# Compare with the stock debug kernel when it ran, else with
 		# the stock minimal one (the same tests are expected).
 		if [ -f "$cache/results/stock-debug.txt" ]; then
@@ -337,8 +282,7 @@ for step in "${steps[@]}"; do
 		# The self-test's kernel tests in the patched kernel: every
 		# encoding with the kernel's reservation judged by its helpers.
 		modules "$cache/src-patched/.dpidx-out/debug"
-		numa_module "$cache/src-patched/.dpidx-out/debug"
-		DPIDX_HMM_MODULES="$repo/kernel/dpidx_selftest.ko ${mods[*]:2}" \
+		DPIDX_HMM_MODULES="$repo/kernel/dpidx_selftest.ko" \
 			DPIDX_QEMU_LOG=$cache/results/patched-debug-selftest.console \
 			bash "$here/run.sh" "$cache/src-patched/.dpidx-out/debug" \
 			"$cache/results/patched-debug-selftest.txt" ||
