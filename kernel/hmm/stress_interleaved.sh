@@ -33,7 +33,7 @@ if [ ${#kernels[@]} -eq 0 ]; then
 	done
 fi
 # The stamps stage.sh gives its trees (stock_tree, patched_tree).
-fixes=$(grep -l '^Fixes: ' "$repo"/kernel/patches/*.patch || true)
+fixes=$(grep -l '^Cc: stable@vger.kernel.org' "$repo"/kernel/patches/*.patch || true)
 want_stock=$(cat /dev/null $fixes | sed -n '/^--- a\//,$p' | sha256sum | cut -c1-16)
 want_patched=$( (cat "$repo"/kernel/patches/*.patch | sed -n '/^--- a\//,/^-- $/p'
 	cat "$repo"/include/dpidx/*.h "$repo"/kernel/import/device_private.[ch]) |

@@ -1,14 +1,16 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# kernel/hmm/experiments/snapshot.sh OUT DIR - a stress snapshot of the
-# debug kernel in OUT whose test_hmm.ko carries widen-evict-window.patch
-# (evict_delay_ms), built as an external module against OUT: the same
-# kernel, only the driver's eviction window made adjustable.  DIR is then
-# an OUT for repro.sh and experiments/run.sh.
+# kernel/hmm/experiments/snapshot.sh OUT DIR [PATCH] - a stress snapshot
+# of the debug kernel in OUT whose test_hmm.ko carries PATCH (default
+# widen-evict-window.patch: evict_delay_ms; widen-alloc-window.patch:
+# alloc_window_us and alloc_old_order), built as an external module
+# against OUT: the same kernel, only a window of the driver made
+# adjustable.  DIR is then an OUT for repro.sh and experiments/run.sh.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-[ $# = 2 ] || { echo "usage: $0 OUT DIR" >&2; exit 2; }
+[ $# = 2 ] || [ $# = 3 ] || { echo "usage: $0 OUT DIR [PATCH]" >&2; exit 2; }
+exp=$(cd "$(dirname "${3:-$here/widen-evict-window.patch}")" && pwd)/$(basename "${3:-widen-evict-window.patch}")
 out=$(cd "$1" && pwd)
 src=$(cd "$out/source" && pwd)
 dir=$2
@@ -16,7 +18,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/m/lib"
 cp "$src/lib/test_hmm.c" "$src/lib/test_hmm_uapi.h" "$tmp/m/lib/"
-patch -s -p1 -d "$tmp/m" <"$here/widen-evict-window.patch"
+patch -s -p1 -d "$tmp/m" <"$exp"
 mv "$tmp/m/lib/"* "$tmp/m/" && rmdir "$tmp/m/lib"
 echo 'obj-m := test_hmm.o' >"$tmp/m/Kbuild"
 make -s -C "$out" M="$tmp/m" modules >/dev/null
@@ -34,4 +36,4 @@ gcc -static -O2 -Wall -U_FORTIFY_SOURCE -I "$src" -I "$src/tools/testing/selftes
 	-isystem "$out/usr/include" -o "$dir/hmm-tests" \
 	"$src/tools/testing/selftests/mm/hmm-tests.c" -lrt -lpthread -lm
 touch "$dir/.dpidx-snapshot"
-echo "snapshot.sh: $dir: $(basename "$(dirname "$(dirname "$out")")") with test_hmm's evict_delay_ms"
+echo "snapshot.sh: $dir: $(basename "$(dirname "$(dirname "$out")")") with test_hmm + $(basename "$exp")"
