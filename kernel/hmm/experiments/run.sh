@@ -27,19 +27,17 @@ out=$1 boots=$2 label=$3
 shift 3
 delays=("$@")
 [ ${#delays[@]} -gt 0 ] || delays=(0 20)
+settings=()
 if [ -n "${DPIDX_EXP_PARAMS:-}" ]; then
 	IFS=';' read -r -a settings <<<"$DPIDX_EXP_PARAMS"
-	for _ in $(seq "$boots"); do
-		for s in "${settings[@]}"; do
-			DPIDX_REPRO_ALL=1 DPIDX_HMM_PARAMS="${s#*=}" \
-				bash "$here/repro.sh" "$out" 1 "$label-${s%%=*}" | tail -2
-		done
+else
+	for d in "${delays[@]}"; do
+		settings+=("delay$d=evict_delay_ms=$d")
 	done
-	exit 0
 fi
 for _ in $(seq "$boots"); do
-	for d in "${delays[@]}"; do
-		DPIDX_REPRO_ALL=1 DPIDX_HMM_PARAMS="evict_delay_ms=$d" \
-			bash "$here/repro.sh" "$out" 1 "$label-delay$d" | tail -2
+	for s in "${settings[@]}"; do
+		DPIDX_REPRO_ALL=1 DPIDX_HMM_PARAMS="${s#*=}" \
+			bash "$here/repro.sh" "$out" 1 "$label-${s%%=*}" | tail -2
 	done
 done
