@@ -43,11 +43,15 @@
  *     MAP_NORESERVE, MADV_HUGEPAGE); a never-touched or MADV_DONTNEED'ed
  *     huge page reads as the (huge) zero page.  The first read of a hole
  *     costs a minor fault that maps the zero page; never a SIGSEGV.
- *   kernel: the region is vmap()ed read-only onto the shared zero page at
- *     init; populating a block replaces its PTEs with an order-9 allocation
- *     of the node (lookup_address() + set_pte(), x86; then a TLB flush on
- *     every CPU: init_mm and flush_tlb_kernel_range() are not exported),
- *     depopulating puts the zero page back before the pages are freed.
+ *   kernel: the region is mapped read-only onto zeros at init; populating
+ *     a block maps it onto an order-9 allocation of the node instead, and
+ *     depopulating maps it back onto zeros before the pages are freed,
+ *     each followed by a TLB flush on every CPU.  mm/ (kernel/patches/)
+ *     maps every block with one PMD: the holes all share one zeroed,
+ *     read-only 2 MiB block, and a block changes in one PMD store.  A
+ *     module vmap()s the zero page with 4 KiB PTEs and rewrites a block's
+ *     512 (lookup_address() + set_pte(), x86: init_mm and
+ *     flush_tlb_kernel_range() are not exported to modules).
  * Indices at or past @s->nr_offsets, values without the tag or with bits
  * above the payload all fail the one bounds compare (tag flipped, they come
  * out >= 2^SWP_PFN_BITS > nr_offsets).
@@ -123,10 +127,11 @@
  *     per GiB of region in use (64 GiB of device memory); 4 KiB per block
  *     without THP.  Readers of holes add zero-page entries (huge zero page:
  *     one PMD entry per 2 MiB read), bounded by the region.
- *   page tables, kernel module: 4 KiB PTEs over the whole region, 8 bytes
- *     per 64 indices (the zero page mapping): 1/8 byte per index.  mm/
- *     would map the region with PMDs (vmemmap_populate_hugepages()) and a
- *     shared read-only zeroed PMD page: see kernel/import/README.md.
+ *   page tables, mm/: the region's PMD tables, 4 KiB per GiB of region
+ *     (per 32 GiB of device memory the space can hold), populated or not,
+ *     plus the holes' shared 2 MiB block; populating allocates none.  A
+ *     kernel module: 4 KiB PTEs over the whole region, 8 bytes per 64
+ *     indices (the zero page mapping): 1/8 byte per index.
  *   map: O(nr_pages) (zero and publish the descriptors) plus one populate
  *     (madvise(MADV_POPULATE_WRITE) / 512 page allocations) per new block.
  *   unmap: O(nr_pages) stores, one grace period, one MADV_DONTNEED (or
@@ -332,60 +337,28 @@ static inline void *dpidx_direct_block_addr(struct dpidx_direct *s, unsigned lon
 #ifdef __KERNEL__
 
 /*
- * Where the region goes.  A module: anywhere in the vmalloc area.  mm/
- * (kernel/patches/) defines these two first, to put it beside vmemmap, where
- * page_to_pfn() and pfn_to_page() of a descriptor stay each other's inverse
- * (kernel/import/README.md, "With the direct encoding").
+ * The module backing: the region vmap()ed anywhere in the vmalloc area,
+ * 4 KiB PTEs onto the zero page; a block's 512 PTEs swapped for an order-9
+ * allocation's.  init_mm and the generic page-table walkers are not
+ * exported to modules: lookup_address() (x86) finds each PTE vmap()
+ * created, so nothing is allocated when a block changes.
  */
-#ifndef dpidx_direct_region_map
-#define dpidx_direct_region_map(pages, n)	vmap((pages), (n), VM_MAP, PAGE_KERNEL_RO)
-#define dpidx_direct_region_unmap(addr)		vunmap(addr)
-#endif
-
-static inline int dpidx_direct_region_reserve(struct dpidx_direct *s, unsigned long bytes)
+static inline void *dpidx_direct_vmap_zero(unsigned long bytes)
 {
 	unsigned long i, n = bytes >> PAGE_SHIFT;
 	struct page **zero;
+	void *region;
 
 	if (n > UINT_MAX)
-		return -ENOMEM;
+		return NULL;
 	zero = kvmalloc_array(n, sizeof(*zero), GFP_KERNEL);
 	if (!zero)
-		return -ENOMEM;
+		return NULL;
 	for (i = 0; i < n; i++)
 		zero[i] = ZERO_PAGE(0);
-	/* Every index readable from the start: holes read as zeros. */
-	s->region = dpidx_direct_region_map(zero, (unsigned int)n);
+	region = vmap(zero, (unsigned int)n, VM_MAP, PAGE_KERNEL_RO);
 	kvfree(zero);
-	return s->region ? 0 : -ENOMEM;
-}
-
-static inline void dpidx_direct_region_release(struct dpidx_direct *s, unsigned long bytes)
-{
-	dpidx_direct_region_unmap(s->region);
-}
-
-/*
- * Point the 512 PTEs of block @blk at @pages (an order-9 allocation) or,
- * when NULL, back at the zero page, read-only.  init_mm and the generic
- * page-table walkers are not exported to modules: lookup_address() (x86)
- * finds each PTE vmap() created, so nothing is allocated here.
- */
-static inline int dpidx_direct_set_ptes(struct dpidx_direct *s, unsigned long blk,
-					struct page *pages)
-{
-	unsigned long addr = (unsigned long)dpidx_direct_block_addr(s, blk), i;
-	unsigned int level;
-	pte_t *pte;
-
-	for (i = 0; i < DPIDX_DIRECT_BLOCK_BYTES >> PAGE_SHIFT; i++) {
-		pte = lookup_address(addr + (i << PAGE_SHIFT), &level);
-		if (WARN_ON_ONCE(!pte || level != PG_LEVEL_4K))
-			return -EFAULT;
-		set_pte(pte, pages ? mk_pte(pages + i, PAGE_KERNEL) :
-				     mk_pte(ZERO_PAGE(0), PAGE_KERNEL_RO));
-	}
-	return 0;
+	return region;
 }
 
 static inline void dpidx_direct_flush_local(void *unused)
@@ -399,6 +372,83 @@ static inline void dpidx_direct_flush_tlb(void)
 	on_each_cpu(dpidx_direct_flush_local, NULL, 1);
 }
 
+/* Point the block's 512 PTEs at @pages, or back at the zero page (NULL). */
+static inline int dpidx_direct_set_ptes(unsigned long addr, struct page *pages)
+{
+	unsigned long i;
+	unsigned int level;
+	pte_t *pte;
+
+	for (i = 0; i < DPIDX_DIRECT_BLOCK_BYTES >> PAGE_SHIFT; i++) {
+		pte = lookup_address(addr + (i << PAGE_SHIFT), &level);
+		if (WARN_ON_ONCE(!pte || level != PG_LEVEL_4K))
+			return -EFAULT;
+		set_pte(pte, pages ? mk_pte(pages + i, PAGE_KERNEL) :
+				     mk_pte(ZERO_PAGE(0), PAGE_KERNEL_RO));
+	}
+	return 0;
+}
+
+static inline int dpidx_direct_vmap_set_block(void *addr, struct page *pages)
+{
+	int err = dpidx_direct_set_ptes((unsigned long)addr, pages);
+
+	if (err && pages)
+		dpidx_direct_set_ptes((unsigned long)addr, NULL);
+	/* No CPU may keep the block's old translation. */
+	dpidx_direct_flush_tlb();
+	return err;
+}
+
+static inline struct page *dpidx_direct_vmap_block_pages(void *addr)
+{
+	unsigned int level;
+	pte_t *pte;
+
+	/* Not vmalloc_to_page(): the region need not be in the vmalloc area. */
+	pte = lookup_address((unsigned long)addr, &level);
+	if (WARN_ON_ONCE(!pte || level != PG_LEVEL_4K))
+		return NULL;
+	return pte_page(*pte);
+}
+
+/*
+ * Where the region goes and how its blocks are mapped: the module backing
+ * above, unless mm/ (kernel/patches/) defines all four first, to put the
+ * region beside vmemmap, where page_to_pfn() and pfn_to_page() of a
+ * descriptor stay each other's inverse, on PMD mappings whose holes share
+ * one zeroed block (kernel/import/README.md, "With the direct encoding").
+ *   dpidx_direct_region_map(bytes)        the region, every byte readable
+ *                                         (holes read as zeros), or NULL
+ *   dpidx_direct_region_unmap(addr)       undo it
+ *   dpidx_direct_region_set_block(a, p)   map the 2 MiB block at @a onto
+ *                                         @p (an order-9 allocation),
+ *                                         read-write, or back onto zeros
+ *                                         (NULL); on return no CPU
+ *                                         translates @a the old way.  0 or
+ *                                         a negative errno, with the block
+ *                                         reading as zeros
+ *   dpidx_direct_region_block_pages(a)    what backs the populated block @a
+ */
+#ifndef dpidx_direct_region_map
+#define dpidx_direct_region_map(bytes)		dpidx_direct_vmap_zero(bytes)
+#define dpidx_direct_region_unmap(addr)		vunmap(addr)
+#define dpidx_direct_region_set_block(a, p)	dpidx_direct_vmap_set_block(a, p)
+#define dpidx_direct_region_block_pages(a)	dpidx_direct_vmap_block_pages(a)
+#endif
+
+static inline int dpidx_direct_region_reserve(struct dpidx_direct *s, unsigned long bytes)
+{
+	/* Every index readable from the start: holes read as zeros. */
+	s->region = dpidx_direct_region_map(bytes);
+	return s->region ? 0 : -ENOMEM;
+}
+
+static inline void dpidx_direct_region_release(struct dpidx_direct *s, unsigned long bytes)
+{
+	dpidx_direct_region_unmap(s->region);
+}
+
 static inline int dpidx_direct_block_populate(struct dpidx_direct *s, unsigned long blk,
 					      int nid)
 {
@@ -409,32 +459,25 @@ static inline int dpidx_direct_block_populate(struct dpidx_direct *s, unsigned l
 				 get_order(DPIDX_DIRECT_BLOCK_BYTES));
 	if (!pages)
 		return -ENOMEM;
-	err = dpidx_direct_set_ptes(s, blk, pages);
-	if (err) {
-		dpidx_direct_set_ptes(s, blk, NULL);
-		dpidx_direct_flush_tlb();
+	err = dpidx_direct_region_set_block(dpidx_direct_block_addr(s, blk), pages);
+	if (err)
 		__free_pages(pages, get_order(DPIDX_DIRECT_BLOCK_BYTES));
-		return err;
-	}
-	/* No CPU may keep the zero page's translation for the new block. */
-	dpidx_direct_flush_tlb();
-	return 0;
+	return err;
 }
 
 static inline void dpidx_direct_block_depopulate(struct dpidx_direct *s, unsigned long blk)
 {
-	struct page *pages;
-	unsigned int level;
-	pte_t *pte;
+	void *addr = dpidx_direct_block_addr(s, blk);
+	struct page *pages = dpidx_direct_region_block_pages(addr);
 
-	/* Not vmalloc_to_page(): the region need not be in the vmalloc area. */
-	pte = lookup_address((unsigned long)dpidx_direct_block_addr(s, blk), &level);
-	if (WARN_ON_ONCE(!pte || level != PG_LEVEL_4K))
+	if (!pages)
 		return;
-	pages = pte_page(*pte);
-	dpidx_direct_set_ptes(s, blk, NULL);
-	/* Nobody may reach the pages through a stale translation once freed. */
-	dpidx_direct_flush_tlb();
+	/*
+	 * Nobody may reach the pages through a stale translation once freed:
+	 * set_block() returns with every CPU's TLB flushed.
+	 */
+	if (WARN_ON_ONCE(dpidx_direct_region_set_block(addr, NULL)))
+		return;
 	__free_pages(pages, get_order(DPIDX_DIRECT_BLOCK_BYTES));
 }
 
@@ -1150,8 +1193,9 @@ static inline int dpidx_direct_check(struct dpidx_direct *s)
  * Bytes of index: the allocator's bitmap and block table, and the page
  * tables that map the populated blocks, counted as the kernel maps vmemmap
  * (one 8-byte PMD entry per 2 MiB block, one 4 KiB PMD table per GiB of
- * region that has a populated block).  Descriptors excluded.  In the kernel
- * module the region's 4 KiB PTEs add 1/8 byte per index (see above).
+ * region that has a populated block).  Descriptors excluded.  In mm/ the
+ * PMD tables of the holes add 1/4096 byte per index, in a kernel module the
+ * region's 4 KiB PTEs 1/8 byte per index (see above).
  */
 static inline unsigned long dpidx_direct_index_bytes(struct dpidx_direct *s)
 {
