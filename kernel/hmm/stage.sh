@@ -174,6 +174,17 @@ modules() {
 	mods=("$repo/kernel/dpidx_selftest.ko" "$repo/kernel/dpidx_bench.ko")
 }
 
+# extmod DIR OUT KO: build kernel/hmm/DIR's module against the kernel build
+# directory OUT, copy it to KO, leave DIR clean.
+extmod() {
+	local dir=$here/$1
+	make -s -C "$2" M="$dir" clean >/dev/null 2>&1 || true
+	make -s -C "$2" M="$dir" modules >/dev/null ||
+		die "kernel/hmm/$1 does not build against $2"
+	cp "$dir"/*.ko "$3"
+	make -s -C "$2" M="$dir" clean >/dev/null 2>&1 || true
+}
+
 # kernel NAME OUT TREE FRAGMENTS...: build in TREE/.dpidx-out/OUT (the same
 # place in every tree, so that ccache shares objects between trees, see
 # build.sh; a re-unpacked tree starts a fresh one), then boot and test.
@@ -183,19 +194,18 @@ kernel() {
 	t0=$(date +%s)
 	bash "$here/build.sh" "$tree" "$out" "$@" || die "$name: build failed"
 	t1=$(date +%s)
-	# A NUMA kernel (distro.config) boots on two nodes and checks its
-	# pgmaps' memmap nodes too.
-	local numa= nodes=
+	# Every kernel registers a 64 GiB device-private pgmap after
+	# hmm-tests (pgmap_scale: struct pages for it take 1 GiB, hence the
+	# guest's 3 GiB).  A NUMA kernel (distro.config) boots on two nodes
+	# and checks its pgmaps' memmap nodes too.
+	local numa= nodes= scale=$cache/pgmap_scale-$name.ko
+	extmod scale "$out" "$scale"
 	if grep -q '^CONFIG_NUMA=y' "$out/.config"; then
-		make -s -C "$out" M="$here/numa" clean >/dev/null 2>&1 || true
-		make -s -C "$out" M="$here/numa" modules >/dev/null ||
-			die "pgmap_numa does not build against $out"
 		numa=$cache/pgmap_numa-$name.ko
-		cp "$here/numa/pgmap_numa.ko" "$numa"
-		make -s -C "$out" M="$here/numa" clean >/dev/null 2>&1 || true
+		extmod numa "$out" "$numa"
 		nodes=2
 	fi
-	DPIDX_QEMU_NUMA=$nodes DPIDX_HMM_MODULES=$numa \
+	DPIDX_QEMU_MEM=3072 DPIDX_QEMU_NUMA=$nodes DPIDX_HMM_MODULES="$numa $scale" \
 		DPIDX_QEMU_LOG=$cache/results/$name.console \
 		bash "$here/run.sh" "$out" "$cache/results/$name.txt" ||
 		die "$name: hmm-tests or the kernel failed (console: $cache/results/$name.console)"
@@ -205,7 +215,8 @@ kernel() {
 	if [ -n "$numa" ] && grep -q '^CONFIG_X86_5LEVEL=y' "$out/.config"; then
 		grep -q 'la57 1$' "$cache/results/$name.console" ||
 			die "$name did not boot in 5-level paging"
-		DPIDX_QEMU_NUMA=$nodes DPIDX_HMM_MODULES=$numa DPIDX_QEMU_APPEND=no5lvl \
+		DPIDX_QEMU_MEM=3072 DPIDX_QEMU_NUMA=$nodes DPIDX_HMM_MODULES="$numa $scale" \
+			DPIDX_QEMU_APPEND=no5lvl \
 			DPIDX_QEMU_LOG=$cache/results/$name.no5lvl.console \
 			bash "$here/run.sh" "$out" "$cache/results/$name.no5lvl.txt" ||
 			die "$name (no5lvl) failed (console: $cache/results/$name.no5lvl.console)"
@@ -237,11 +248,7 @@ snapshot() {
 	cp "$out/arch/x86/boot/bzImage" "$dir/arch/x86/boot/"
 	cp "$out/lib/test_hmm.ko" "$dir/lib/"
 	ln -s "$src" "$dir/source"
-	make -s -C "$out" M="$here/churn" clean >/dev/null 2>&1 || true
-	make -s -C "$out" M="$here/churn" modules >/dev/null ||
-		die "pgmap_churn does not build against $out"
-	cp "$here/churn/pgmap_churn.ko" "$dir/"
-	make -s -C "$out" M="$here/churn" clean >/dev/null 2>&1 || true
+	extmod churn "$out" "$dir/pgmap_churn.ko"
 	make -s -C "$src" O="$out" ARCH=x86_64 headers >/dev/null
 	gcc -static -O2 -Wall -U_FORTIFY_SOURCE -I "$src" -I "$src/tools/testing/selftests" \
 		-isystem "$out/usr/include" -o "$dir/hmm-tests" \

@@ -63,6 +63,36 @@ if ls "$dir"/stress-*.b*.txt.stress >/dev/null 2>&1; then
 		echo
 	fi
 fi
+scale=()
+for c in $(printf '%s\n' "${cols[@]}" $(cd "$dir" && ls *.no5lvl.txt 2>/dev/null | sed 's/\.txt$//') |
+	awk '!seen[$0]++'); do
+	grep -q '^# pgmap_scale: free' "$dir/$c.console" 2>/dev/null && scale+=("$c")
+done
+if [ ${#scale[@]} -gt 0 ]; then
+	echo "Device-private memory at scale (kernel/hmm/scale/pgmap_scale.c, after"
+	echo "hmm-tests, guest of 3 GiB): one 64 GiB pgmap registered (after an"
+	echo "uncounted one of the same size), a page moved to its first and its"
+	echo "last device page and faulted back, then unregistered.  Free memory"
+	echo "in KiB (NR_FREE_PAGES, which leaves out the allocator's per-CPU lists);"
+	echo "\"writable\": pages of its memmap mapped writable while registered and"
+	echo "after (0: every block given back); PageTables before and after."
+	echo
+	echo '| kernel | la57 | PFNs | struct pages (KiB taken) | free before / after (KiB) | writable | PageTables (KiB) | KTAP |'
+	echo '| --- | --- | --- | --- | --- | --- | --- | --- |'
+	for c in "${scale[@]}"; do
+		awk -v k="$c" '
+			/# pgmap_scale: [0-9]+ GiB/ { for (i = 1; i <= NF; i++) {
+				if ($i == "pfn") pfn = $(i + 1); if ($i == "la57") la = $(i + 1) }
+				sub(/,$/, "", pfn); split($0, a, ", "); taken = a[3]; sub(/ KiB of free.*/, "", taken) }
+			/# pgmap_scale: free/ { b = $4; af = $9; sub(/;/, "", af); pb = $12; pa = $15 }
+			/# pgmap_scale: memmap pages/ { w = $7 " / " $9 }
+			/^ok [1-4] (registered|first device|last device|no leak)/ { good++ }
+			/^not ok [1-4] (registered|first device|last device|no leak)/ { bad++ }
+			END { printf "| %s | %s | %s | %s | %s / %s | %s | %s / %s | %d ok, %d not ok |\n",
+				k, la, pfn, taken, b, af, w, pb, pa, good, bad }' "$dir/$c.console"
+	done
+	echo
+fi
 if [ -f "$(dirname "$0")/../../results/hmm-stress.md" ]; then
 	echo "The longer stress counts made by hand (kernel/hmm/repro.sh), the"
 	echo "use-after-free of issue 22 before and after the series' 0001, are in"
