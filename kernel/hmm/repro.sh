@@ -41,7 +41,7 @@ else
 	make -s -C "$out" M="$here/churn" clean >/dev/null 2>&1 || true
 fi
 
-[ -f "$tsv" ] || printf 'boot\tdate\tsmp\trounds\treport\truns\tpass\tincomplete\tother\tsecs\n' >"$tsv"
+[ -f "$tsv" ] || printf 'boot\tdate\tsmp\trounds\treport\truns\tpass\tincomplete\tother\tsecs\tvmstat\n' >"$tsv"
 rounds=${DPIDX_HMM_STRESS:-4}
 smp=${DPIDX_QEMU_SMP:-2}
 for i in $(seq "$runs"); do
@@ -68,8 +68,18 @@ for i in $(seq "$runs"); do
 		counts=("$r" "$p" "$inc" "$oth")
 	fi
 	rm -f "$tmp/results.stress"
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$(date -u +%FT%TZ)" \
-		"$smp" "$rounds" "$report" "${counts[@]}" "$secs" >>"$tsv"
+	# /proc/vmstat's events over the rounds (run.sh's dpidx-vmstat
+	# lines), those that moved, as NAME=DELTA,...; "-" without them.
+	vm=$(awk '/^dpidx-vmstat (before|after):/ {
+			w = $2; sub(/:$/, "", w)
+			for (f = 3; f <= NF; f++) { split($f, kv, "="); v[w, kv[1]] = kv[2]; k[kv[1]] = 1 }
+		} END {
+			for (n in k) if (("after", n) in v && v["after", n] != v["before", n])
+				o = o sprintf("%s%s=%d", o == "" ? "" : ",", n, v["after", n] - v["before", n])
+			print o == "" ? "-" : o
+		}' "$tmp/console" 2>/dev/null || echo -)
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$(date -u +%FT%TZ)" \
+		"$smp" "$rounds" "$report" "${counts[@]}" "$secs" "$vm" >>"$tsv"
 	echo "repro $label: boot $n: report $report, runs ${counts[0]} pass ${counts[1]} incomplete ${counts[2]} other ${counts[3]} (${secs}s)"
 	[ "$report" = none ] || [ "${DPIDX_REPRO_ALL:-0}" = 1 ] || break
 done

@@ -20,6 +20,16 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from rate_judge import fisher_greater  # noqa: E402
 
 
+def vmstat_sums(rows):
+    sums = collections.Counter()
+    for r in rows:
+        if len(r) > 10 and r[10] != '-':
+            for kv in r[10].split(','):
+                k, v = kv.split('=')
+                sums[k] += int(v)
+    return sums
+
+
 def load(path):
     rows = [line.rstrip('\n').split('\t') for line in open(path)][1:]
     kinds = collections.Counter(r[4] for r in rows if r[4] != 'none')
@@ -33,6 +43,9 @@ def load(path):
         'other': sum(int(r[8]) for r in rows),
         'smp': sorted({r[2] for r in rows}),
         'rounds': sorted({r[3] for r in rows}),
+        # repro.sh's vmstat column (older files have none): each event's
+        # total over the boots that recorded it.
+        'vmstat': vmstat_sums(rows),
         'first': rows[0][1] if rows else '',
         'last': rows[-1][1] if rows else '',
     }
@@ -56,6 +69,14 @@ def main(argv):
         print(f"| {k} | {v['boots']} | {v['reports']} | {kinds} | {v['runs']} | {v['pass']} | "
               f"{inc} | {'/'.join(v['smp'])} | {'/'.join(v['rounds'])} | "
               f"{v['first'][:16]} - {v['last'][11:16]} |")
+    events = ('pgmigrate_success', 'pgmigrate_fail', 'compact_stall', 'compact_isolated',
+              'compact_fail', 'thp_migration_fail')
+    if any(v['vmstat'] for v in t.values()):
+        print()
+        print('| label | ' + ' | '.join(events) + ' |')
+        print('| --- |' + ' --- |' * len(events))
+        for k, v in t.items():
+            print(f'| {k} | ' + ' | '.join(str(v['vmstat'][e]) for e in events) + ' |')
     for pair in argv[1:]:
         b, a = pair.split(':')
         if b not in t or a not in t:

@@ -88,6 +88,13 @@ insmod /test_hmm.ko \$HMM
 echo "dpidx-hmm: insmod test_hmm rc=\$?"
 /hmm-tests >/dev/ttyS1 2>&1
 echo "dpidx-hmm: hmm-tests rc=\$?"
+# The migration and compaction events over the stress rounds (debug.config
+# has VM_EVENT_COUNTERS; without it the line is empty): repro.sh records
+# the difference per boot (issue 16's compaction lead).
+vmstat() {
+	echo "dpidx-vmstat \$1: \$(grep -E '^(pgmigrate_|compact_|thp_migration_|pgalloc_|allocstall_)' /proc/vmstat | tr ' \\n' '= ')"
+}
+[ $stress -gt 0 ] && vmstat before
 i=0
 while [ \$i -lt $stress ]; do
 	i=\$((i + 1))
@@ -117,7 +124,7 @@ while [ \$i -lt $stress ]; do
 		echo "dpidx-hmm: stress round \$i: test_hmm reload failed"
 	[ -f /pgmap_churn.ko ] && rmmod pgmap_churn
 done
-[ $stress -gt 0 ] && echo "dpidx-hmm: stress $stress rounds done"
+[ $stress -gt 0 ] && vmstat after && echo "dpidx-hmm: stress $stress rounds done"
 for m in $mods; do
 	insmod /\$m
 	echo "dpidx-hmm: insmod \$m rc=\$?"
