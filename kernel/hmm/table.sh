@@ -63,6 +63,32 @@ if ls "$dir"/stress-*.b*.txt.stress >/dev/null 2>&1; then
 		echo
 	fi
 fi
+# The full comparison (stress_interleaved.sh BOOTS PREFIX), the newest
+# prefix under DPIDX_KCACHE/repro, or DPIDX_STRESS_PREFIX's.
+repro=$(dirname "$dir")/repro
+full=${DPIDX_STRESS_PREFIX:-$(ls -t "$repro"/*-stock.sum 2>/dev/null | head -1 | sed 's|.*/||; s|-stock\.sum$||')}
+if [ -n "$full" ] && [ -f "$repro/$full-stock.sum" ]; then
+	here=$(cd "$(dirname "$0")" && pwd)
+	echo "The full comparison (kernel/hmm/stress_interleaved.sh, label prefix"
+	echo "\`$full\`): the same stress boots, every kernel booted in turn (the order"
+	echo "reversed every other boot) until each has its boots, counted by"
+	echo "kernel/hmm/repro.sh, then each patched kernel's incomplete migrations"
+	echo "against the control's by the same rule.  A boot with a kernel report"
+	echo "would count as one and fail the comparison.  The second table is each"
+	echo "kernel's /proc/vmstat events over its boots' stress rounds."
+	echo
+	python3 "$here/repro_table.py" "$repro" --only "$full-"
+	echo
+	echo '```'
+	args=()
+	for f in "$repro/$full-stock.sum" $(ls "$repro/$full"-*.sum | grep -v -- '-stock\.sum$'); do
+		k=${f##*/}; k=${k%.sum}
+		args+=("$k=$f")
+	done
+	python3 "$here/rate_judge.py" "${args[@]}" || true
+	echo '```'
+	echo
+fi
 scale=()
 for c in $(printf '%s\n' "${cols[@]}" $(cd "$dir" && ls *.no5lvl.txt 2>/dev/null | sed 's/\.txt$//') |
 	awk '!seen[$0]++'); do
