@@ -10,9 +10,11 @@
 # written before counting): every process's log must be complete
 # ("# Totals:"), every stress test must pass at least once, and a failed test
 # is tolerated only as an incomplete migration, the one way the stock kernel
-# fails these tests under this load (migrate_vma_setup() is best effort: a
-# page it cannot isolate is left behind, and the test's read-back of the
-# device's copy then gets -ENOENT, or fewer pages than asked): the assertion
+# fails these tests under this load (test_hmm's release evicts the whole
+# device, so another process's close moves the pages back between the
+# migrate call and the test's read-back of the device's copy, which then
+# gets -ENOENT, or fewer pages than asked; experiments/release-evict.patch
+# shows it, README issue 16): the assertion
 # is "ret (-2) == 0" or "buffer->cpages (N) == npages (M)" right after a
 # hmm_migrate_sys_to_dev() call of HMM_TESTS_C.  Any other failure fails:
 # a wrong value read back (a wrong page), another errno, a crash.
