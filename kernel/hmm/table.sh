@@ -67,7 +67,8 @@ fi
 # The full comparison (stress_interleaved.sh BOOTS PREFIX), the newest
 # prefix under DPIDX_KCACHE/repro, or DPIDX_STRESS_PREFIX's.
 repro=$(dirname "$dir")/repro
-full=${DPIDX_STRESS_PREFIX:-$(ls -t "$repro"/*-stock.sum 2>/dev/null | head -1 | sed 's|.*/||; s|-stock\.sum$||')}
+full=${DPIDX_STRESS_PREFIX:-$( (ls -t "$repro"/*-stock.sum 2>/dev/null || true) | head -1 |
+	sed 's|.*/||; s|-stock\.sum$||')}
 if [ -n "$full" ] && [ -f "$repro/$full-stock.sum" ]; then
 	here=$(cd "$(dirname "$0")" && pwd)
 	echo "The full comparison (kernel/hmm/stress_interleaved.sh, label prefix"
