@@ -493,6 +493,7 @@ struct reader {
 	const uint64_t *ptes;
 	unsigned long mask;
 	const int *stop;
+	int *started;
 	uint64_t seed;
 	/* results */
 	uint64_t lookups, misses, ns;
@@ -519,7 +520,10 @@ static inline void reader_sample(struct reader *r, uint64_t dt)
 /*
  * Each lookup is the fault path: decode, resolve, check the owner (a
  * descriptor read, as do_swap_page() does), in its own read-side section.
- * One in SYS_SAMPLE_EVERY is timed.
+ * One in SYS_SAMPLE_EVERY is timed.  At least one batch runs whatever the
+ * stop flag says: a reader the scheduler starts late (a loaded machine, a
+ * run shorter than a time slice) still times a lookup, so the percentiles
+ * always have a sample.
  */
 #define SYS_READER_BODY(TYPE, LOOKUP)						\
 	struct reader *r = (struct reader *)arg;					\
@@ -528,7 +532,7 @@ static inline void reader_sample(struct reader *r, uint64_t dt)
 	uint64_t t0 = now_ns(), s0 = stamp(), a, b, n = 0, miss = 0;		\
 	struct dpidx_page *p;							\
 										\
-	while (!READ_ONCE(*r->stop)) {						\
+	do {									\
 		uint64_t pte = r->ptes[i++ & r->mask];				\
 										\
 		a = stamp();							\
@@ -546,7 +550,7 @@ static inline void reader_sample(struct reader *r, uint64_t dt)
 			rcu_read_unlock();					\
 		}								\
 		n += SYS_SAMPLE_EVERY;						\
-	}									\
+	} while (!READ_ONCE(*r->stop));						\
 	r->ns = now_ns() - t0;							\
 	r->stamps = stamp() - s0;						\
 	r->stamp_ns = r->ns;							\
@@ -1009,11 +1013,43 @@ struct writer {
 	struct ss *ss;
 	long rate;
 	const int *stop;
+	int *started;
 	struct dpidx_pgmap pool[SYS_WRITER_RANGES];
 	/* results */
 	uint64_t ops, maps, unmaps, errors, ns;
 	uint64_t map_ns, unmap_ns, gp_ns, gp_calls;
 };
+
+/*
+ * The start gate: every reader and writer counts itself in once it is
+ * registered with RCU and about to loop, and the measured interval starts
+ * only when all have, so that a thread the scheduler starts late does not
+ * shorten its own share of it (on a loaded machine a reader could
+ * otherwise start after the stop flag and measure nothing).  Release
+ * pairs with the acquire in sys_wait_started(): a counted thread's setup
+ * is done before the clock starts.
+ */
+static inline void sys_started(int *started)
+{
+	__atomic_fetch_add(started, 1, __ATOMIC_RELEASE);
+}
+
+static void sys_wait_started(int *started, unsigned long nr)
+{
+	while ((unsigned long)__atomic_load_n(started, __ATOMIC_ACQUIRE) < nr)
+		sched_yield();
+}
+
+/* The start gate waits for every thread: one that cannot start ends the run. */
+static void sys_spawn(pthread_t *tid, void *(*fn)(void *), void *arg)
+{
+	int err = pthread_create(tid, NULL, fn, arg);
+
+	if (err) {
+		fprintf(stderr, "dpidx-sys: pthread_create: %s\n", strerror(err));
+		exit(1);
+	}
+}
 
 static void *writer_main(void *arg)
 {
@@ -1028,8 +1064,10 @@ static void *writer_main(void *arg)
 		w->pool[k].owner = wl_owner(WL_MAX_DEVICES - 1);
 	}
 	gp_ns = gp_calls = 0;
+	sys_started(w->started);
 	t0 = next = now_ns();
-	while (!READ_ONCE(*w->stop)) {
+	/* At least one operation, for the reason the readers run one batch. */
+	while (!w->ops || !READ_ONCE(*w->stop)) {
 		a = now_ns();
 		if (a < next) {
 			ts.tv_sec = (time_t)(next / 1000000000ULL);
@@ -1111,6 +1149,7 @@ static void *reader_thread_main(void *arg)
 		pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
 	}
 	rcu_register_thread();
+	sys_started(t->r.started);
 	t->fn(&t->r);
 	rcu_unregister_thread();
 	return NULL;
@@ -1137,7 +1176,7 @@ static void run_scaling_config(struct built *b, const struct sys_opts *o,
 	uint32_t *all = NULL;
 	struct timespec ts;
 	unsigned long i;
-	int stop = 0;
+	int stop = 0, started = 0;
 
 	if (!rt || !wt)
 		goto out;
@@ -1148,6 +1187,7 @@ static void run_scaling_config(struct built *b, const struct sys_opts *o,
 		r->ptes = b->ptes;
 		r->mask = b->mask;
 		r->stop = &stop;
+		r->started = &started;
 		r->seed = 0x5157u + i * 0x9e3779b97f4a7c15ULL;
 		r->samples = malloc(SYS_SAMPLES_MAX * sizeof(uint32_t));
 		if (!r->samples)
@@ -1160,11 +1200,13 @@ static void run_scaling_config(struct built *b, const struct sys_opts *o,
 		wt[i].ss = &b->ss;
 		wt[i].rate = rate;
 		wt[i].stop = &stop;
+		wt[i].started = &started;
 	}
 	for (i = 0; i < nr_readers; i++)
-		pthread_create(&rt[i].r.tid, NULL, reader_thread_main, &rt[i]);
+		sys_spawn(&rt[i].r.tid, reader_thread_main, &rt[i]);
 	for (i = 0; i < nr_writers; i++)
-		pthread_create(&wt[i].tid, NULL, writer_main, &wt[i]);
+		sys_spawn(&wt[i].tid, writer_main, &wt[i]);
+	sys_wait_started(&started, nr_readers + nr_writers);
 	ts.tv_sec = (time_t)seconds;
 	ts.tv_nsec = (long)((seconds - (double)ts.tv_sec) * 1e9);
 	nanosleep(&ts, NULL);
