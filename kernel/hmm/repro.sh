@@ -15,7 +15,9 @@
 # (default 4) with pgmap_churn loaded, DPIDX_QEMU_SMP CPUs (default 2).
 # Every boot appends one line to DPIDX_KCACHE/repro/LABEL.tsv, so a later
 # session resumes the count rather than restarting it, and the whole
-# console of every boot with a report is kept beside it (LABEL-N.console).
+# console of every boot with a report is kept beside it (LABEL-N.console),
+# and of a boot with a failure other than an incomplete migration, the
+# judge's reasons and every process's log (LABEL-N.runlog, LABEL-N.tests).
 # Prints "repro LABEL: boots B reports R runs N pass P incomplete I".
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -66,6 +68,13 @@ for i in $(seq "$runs"); do
 	if [ -f "$tmp/results.stress" ]; then
 		read -r _ _ _ _ _ r _ p _ inc _ oth <"$tmp/results.stress"
 		counts=("$r" "$p" "$inc" "$oth")
+	fi
+	# A failure other than an incomplete migration (a wrong value read
+	# back, another errno) is what the stress rounds are for: keep the
+	# judge's reasons and every process's log beside the TSV.
+	if [ "${counts[3]}" != 0 ]; then
+		cp "$tmp/run.log" "$dir/$label-$n.runlog"
+		cp "$tmp/console.tests" "$dir/$label-$n.tests" 2>/dev/null || true
 	fi
 	rm -f "$tmp/results.stress"
 	# /proc/vmstat's events over the rounds (run.sh's dpidx-vmstat
