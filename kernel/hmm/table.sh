@@ -49,12 +49,13 @@ if ls "$dir"/stress-*.b*.txt.stress >/dev/null 2>&1; then
 	echo "Fisher exact test, a patched kernel fails at p < 0.01/k for k patched"
 	echo "kernels (Bonferroni), beside the rate each sample can detect."
 	echo
-	echo '| kernel | boots | rounds | test runs | passed | incomplete migrations | other failures |'
-	echo '| --- | --- | --- | --- | --- | --- | --- |'
+	echo '| kernel | boots | rounds | CPUs (processes) | test runs | passed | incomplete migrations | other failures |'
+	echo '| --- | --- | --- | --- | --- | --- | --- | --- |'
 	for k in $(cd "$dir" && ls stress-*.b*.txt.stress | sed 's/\.b[0-9]*\.txt\.stress$//' | sort -u |
 		awk '$0 == "stress-stock" { print; next } { l = l " " $0 } END { print l }'); do
-		cat "$dir/$k".b*.txt.stress | awk -v k="$k" '{ b++; r += $2; n += $6; p += $8; i += $10; o += $12 }
-			END { printf "| %s | %d | %d | %d | %d | %d | %d |\n", k, b, r, n, p, i, o }'
+		cat "$dir/$k".b*.txt.stress | awk -v k="$k" '{ b++; r += $2; c[$4] = 1; n += $6; p += $8; i += $10; o += $12 }
+			END { for (x in c) cpus = cpus (cpus == "" ? "" : "/") x
+				printf "| %s | %d | %d | %s | %d | %d | %d | %d |\n", k, b, r, cpus, n, p, i, o }'
 	done
 	echo
 	if [ -f "$dir/stress-rate.txt" ]; then
@@ -64,33 +65,44 @@ if ls "$dir"/stress-*.b*.txt.stress >/dev/null 2>&1; then
 		echo
 	fi
 fi
-# The full comparison (stress_interleaved.sh BOOTS PREFIX), the newest
-# prefix under DPIDX_KCACHE/repro, or DPIDX_STRESS_PREFIX's.
+# The full comparisons (stress_interleaved.sh BOOTS PREFIX): the prefixes
+# in DPIDX_STRESS_PREFIX (space-separated, e.g. the -smp 2 and the -smp 4
+# comparison), else the newest one stress_interleaved.sh summed under
+# DPIDX_KCACHE/repro.  The counts are summed from the TSVs here, so a
+# prefix whose TSVs were copied back from results/hmm-stress/ prints as
+# well as one just run.
 repro=$(dirname "$dir")/repro
-full=${DPIDX_STRESS_PREFIX:-$( (ls -t "$repro"/*-stock.sum 2>/dev/null || true) | head -1 |
+fulls=${DPIDX_STRESS_PREFIX:-$( (ls -t "$repro"/*-stock.sum 2>/dev/null || true) | head -1 |
 	sed 's|.*/||; s|-stock\.sum$||')}
-if [ -n "$full" ] && [ -f "$repro/$full-stock.sum" ]; then
+sums=$(mktemp -d)
+trap 'rm -rf "$sums"' EXIT
+for full in $fulls; do
+	[ -f "$repro/$full-stock.tsv" ] || continue
 	here=$(cd "$(dirname "$0")" && pwd)
-	echo "The full comparison (kernel/hmm/stress_interleaved.sh, label prefix"
-	echo "\`$full\`): the same stress boots, every kernel booted in turn (the order"
-	echo "reversed every other boot) until each has its boots, counted by"
-	echo "kernel/hmm/repro.sh, then each patched kernel's incomplete migrations"
-	echo "against the control's by the same rule.  A boot with a kernel report"
-	echo "would count as one and fail the comparison.  The second table is each"
-	echo "kernel's /proc/vmstat events over its boots' stress rounds."
+	smp=$(awk -F'\t' 'NR > 1 { print $3 }' "$repro/$full-stock.tsv" | sort -u | paste -sd/)
+	echo "The full comparison at -smp $smp (kernel/hmm/stress_interleaved.sh,"
+	echo "label prefix \`$full\`): the same stress boots, every kernel booted in"
+	echo "turn (the order reversed every other boot) until each has its boots,"
+	echo "counted by kernel/hmm/repro.sh, then each patched kernel's incomplete"
+	echo "migrations against the control's by the same rule.  A boot with a"
+	echo "kernel report would count as one and fail the comparison.  The second"
+	echo "table is each kernel's /proc/vmstat events over its boots' stress rounds."
 	echo
 	python3 "$here/repro_table.py" "$repro" --only "$full-"
 	echo
 	echo '```'
 	args=()
-	for f in "$repro/$full-stock.sum" $(ls "$repro/$full"-*.sum | grep -v -- '-stock\.sum$'); do
-		k=${f##*/}; k=${k%.sum}
-		args+=("$k=$f")
+	for f in "$repro/$full-stock.tsv" $(ls "$repro/$full"-*.tsv | grep -v -- '-stock\.tsv$'); do
+		k=${f##*/}; k=${k%.tsv}
+		awk -F'\t' 'NR > 1 { n += $6; p += $7; i += $8; o += $9 }
+			END { printf "rounds 0 processes 0 runs %d pass %d incomplete %d other %d\n", n, p, i, o }' \
+			"$f" >"$sums/$k.sum"
+		args+=("$k=$sums/$k.sum")
 	done
 	python3 "$here/rate_judge.py" "${args[@]}" || true
 	echo '```'
 	echo
-fi
+done
 scale=()
 for c in $(printf '%s\n' "${cols[@]}" $(cd "$dir" && ls *.no5lvl.txt 2>/dev/null | sed 's/\.txt$//') |
 	awk '!seen[$0]++'); do
