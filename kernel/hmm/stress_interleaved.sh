@@ -10,6 +10,8 @@
 #
 #   bash kernel/hmm/stress_interleaved.sh BOOTS PREFIX [KERNEL...]
 #
+# DPIDX_QEMU_SMP sets the guests' CPUs as for repro.sh (the -smp 4 comparison
+# of issue 16: DPIDX_QEMU_SMP=4 ... 5 s4v, 112 runs a boot).
 # KERNELs default to stock and every encoding with a snapshot.  The order
 # reverses every other boot, as stage.sh's stress step does.  Boots already
 # recorded in DPIDX_KCACHE/repro/PREFIX-KERNEL.tsv count: a later session
