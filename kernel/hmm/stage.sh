@@ -92,6 +92,8 @@ done
 	grep -q 'ok installed' || need+=(busybox-static)
 [ -f /usr/include/libelf.h ] || need+=(libelf-dev)
 [ -f /usr/include/openssl/ssl.h ] || need+=(libssl-dev)
+# rate_judge.py's boot-level test takes Student's t from SciPy.
+/usr/bin/python3 -c 'import scipy.stats' 2>/dev/null || need+=(python3-scipy)
 if [ ${#need[@]} -gt 0 ]; then
 	[ "$(id -u)" = 0 ] || die "missing packages (${need[*]}) and not root"
 	log "installing ${need[*]}"
@@ -315,7 +317,7 @@ stress_all() {
 	for enc in $stress_encodings; do
 		judge+=("stress-$enc=$(ls "$cache"/results/stress-"$enc".b*.txt.stress | paste -sd,)")
 	done
-	python3 "$here/rate_judge.py" \
+	/usr/bin/python3 "$here/rate_judge.py" \
 		"stress-stock=$(ls "$cache"/results/stress-stock.b*.txt.stress | paste -sd,)" \
 		"${judge[@]}" | tee "$cache/results/stress-rate.txt" ||
 		die "a patched kernel leaves migrations incomplete measurably more often than stock"

@@ -69,11 +69,9 @@ if cat "$cache/repro/$prefix-"*.tsv | awk -F'\t' '$1 != "boot" && $5 != "none"' 
 	echo "stress_interleaved.sh: FAIL: a boot ended in a kernel report (above)" >&2
 	exit 1
 fi
-summaries=()
+# Each kernel's TSV is its boots: rate_judge.py judges them boot by boot.
+judge=()
 for k in "${kernels[@]}"; do
-	awk -F'\t' 'NR > 1 { n += $6; p += $7; i += $8; o += $9 }
-		END { printf "rounds 0 processes 0 runs %d pass %d incomplete %d other %d\n", n, p, i, o }' \
-		"$cache/repro/$prefix-$k.tsv" >"$cache/repro/$prefix-$k.sum"
-	summaries+=("$k=$cache/repro/$prefix-$k.sum")
+	judge+=("$k=$cache/repro/$prefix-$k.tsv")
 done
-python3 "$here/rate_judge.py" "${summaries[@]}"
+/usr/bin/python3 "$here/rate_judge.py" "${judge[@]}"

@@ -45,9 +45,11 @@ if ls "$dir"/stress-*.b*.txt.stress >/dev/null 2>&1; then
 	echo "(test_hmm's release evicts the whole device, the other process's pages"
 	echo "too: README, issue 16), and any kernel report fails.  The"
 	echo "incomplete migrations are then judged as a rate against the control's by"
-	echo "kernel/hmm/rate_judge.py (a rule fixed before the counts): one-sided"
-	echo "Fisher exact test, a patched kernel fails at p < 0.01/k for k patched"
-	echo "kernels (Bonferroni), beside the rate each sample can detect."
+	echo "kernel/hmm/rate_judge.py (a rule fixed before the counts): one-sided,"
+	echo "with 3 or more boots of each kernel a boot-level quasi-binomial test"
+	echo "(the dispersion between boots estimated, Student's t), with fewer"
+	echo "Fisher's exact test over the runs; a patched kernel fails at p < 0.01/k"
+	echo "for k patched kernels (Bonferroni), beside the rate each sample can detect."
 	echo
 	echo '| kernel | boots | rounds | CPUs (processes) | test runs | passed | incomplete migrations | other failures |'
 	echo '| --- | --- | --- | --- | --- | --- | --- | --- |'
@@ -67,15 +69,13 @@ if ls "$dir"/stress-*.b*.txt.stress >/dev/null 2>&1; then
 fi
 # The full comparisons (stress_interleaved.sh BOOTS PREFIX): the prefixes
 # in DPIDX_STRESS_PREFIX (space-separated, e.g. the -smp 2 and the -smp 4
-# comparison), else the newest one stress_interleaved.sh summed under
-# DPIDX_KCACHE/repro.  The counts are summed from the TSVs here, so a
-# prefix whose TSVs were copied back from results/hmm-stress/ prints as
-# well as one just run.
+# comparison), else the newest one recorded under DPIDX_KCACHE/repro.
+# rate_judge.py reads the TSVs (one row per boot) itself, so a prefix
+# whose TSVs were copied back from results/hmm-stress/ prints as well as
+# one just run.
 repro=$(dirname "$dir")/repro
-fulls=${DPIDX_STRESS_PREFIX:-$( (ls -t "$repro"/*-stock.sum 2>/dev/null || true) | head -1 |
-	sed 's|.*/||; s|-stock\.sum$||')}
-sums=$(mktemp -d)
-trap 'rm -rf "$sums"' EXIT
+fulls=${DPIDX_STRESS_PREFIX:-$( (ls -t "$repro"/*-stock.tsv 2>/dev/null || true) | head -1 |
+	sed 's|.*/||; s|-stock\.tsv$||')}
 for full in $fulls; do
 	[ -f "$repro/$full-stock.tsv" ] || continue
 	here=$(cd "$(dirname "$0")" && pwd)
@@ -93,13 +93,10 @@ for full in $fulls; do
 	echo '```'
 	args=()
 	for f in "$repro/$full-stock.tsv" $(ls "$repro/$full"-*.tsv | grep -v -- '-stock\.tsv$'); do
-		k=${f##*/}; k=${k%.tsv}
-		awk -F'\t' 'NR > 1 { n += $6; p += $7; i += $8; o += $9 }
-			END { printf "rounds 0 processes 0 runs %d pass %d incomplete %d other %d\n", n, p, i, o }' \
-			"$f" >"$sums/$k.sum"
-		args+=("$k=$sums/$k.sum")
+		k=${f##*/}
+		args+=("${k%.tsv}=$f")
 	done
-	python3 "$here/rate_judge.py" "${args[@]}" || true
+	/usr/bin/python3 "$here/rate_judge.py" "${args[@]}" || true
 	echo '```'
 	echo
 done
