@@ -87,6 +87,10 @@ for full in $fulls; do
 	echo "migrations against the control's by the same rule.  A boot with a"
 	echo "kernel report would count as one and fail the comparison.  The second"
 	echo "table is each kernel's /proc/vmstat events over its boots' stress rounds."
+	echo "The verdicts are rate_judge.py's rule of today applied to the recorded"
+	echo "boots; a comparison counted under an earlier rule (before 2026-12-07:"
+	echo "Fisher's exact test over runs) keeps the verdict it got then, in"
+	echo "hmm-stress.md, and where the two differ this is a reading, not a verdict."
 	echo
 	python3 "$here/repro_table.py" "$repro" --only "$full-"
 	echo
