@@ -27,7 +27,8 @@
 # and one per encoding, 13-22 minutes on a fresh 2-core machine) are the
 # full mode's, which keeps CI's whole run under its 75 minutes.
 # DPIDX_HMM_STRESS:
-# rounds per stress boot (default 2: 28 test runs on 2 CPUs, 56 on 4);
+# rounds per stress boot (default 4: 56 test runs on 2 CPUs, 112 on 4;
+# a round costs 2-4 s of a 45-60 s boot, so rounds are the cheap runs);
 # DPIDX_HMM_STRESS_SMP: the stress boots' guest CPUs, one hmm-tests
 # process each (default 2, CI's; 4 gives more interleavings than the
 # host's 2 cores, issue 16, and debug.config's NR_CPUS 8 allows up to 8.
@@ -35,10 +36,10 @@
 # once timed out in migrate_multiple's 30 s before the stress rounds,
 # README);
 # DPIDX_HMM_STRESS_BOOTS: boots per kernel (default 2, the order reversed
-# in the second, so that the control does not always boot first: 56 runs
-# per kernel, as CI's one boot of 4 rounds gave before; the full mode of
-# issue 16 is DPIDX_HMM_STRESS=4 with 10 boots on 2 CPUs, 560 runs per
-# kernel, or 15 boots on 4, where a boot's runs are not independent).
+# in the second, so that the control does not always boot first: 112 runs
+# per kernel, twice CI's one boot of 4 rounds before; the full mode of
+# issue 16 is 10 boots on 2 CPUs, 560 runs per kernel, or 15 boots on 4,
+# where a boot's runs are not independent).
 #
 # The stock trees carry the series' upstream fixes (the patches marked
 # for stable, see stock_tree()), so that stock and patched differ by the
@@ -67,7 +68,7 @@ fi
 all_encodings=$(sed -n 's/^[[:space:]]*X(\([a-z0-9_]*\),.*/\1/p' "$repo/include/dpidx/encodings.h")
 encodings=${DPIDX_HMM_ENCODINGS:-$(echo "$all_encodings" | tr '\n' ' ')}
 # Stress rounds for the stress steps only: every other boot runs without.
-stress_rounds=${DPIDX_HMM_STRESS:-2}
+stress_rounds=${DPIDX_HMM_STRESS:-4}
 stress_boots=${DPIDX_HMM_STRESS_BOOTS:-2}
 stress_smp=${DPIDX_HMM_STRESS_SMP:-2}
 # The default encoding's debug kernel first: patched-debug has just built
