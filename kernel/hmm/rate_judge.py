@@ -67,6 +67,11 @@ def read(arg):
     return label or files, boots
 
 
+def totals(boots):
+    """(runs, incomplete) summed over a kernel's boots."""
+    return sum(r for r, _ in boots), sum(x for _, x in boots)
+
+
 def fisher_greater(a, n1, b, n2):
     """P(X >= b) for X, the patched count, hypergeometric given the margins:
     stock a of n1, patched b of n2 (one-sided: patched rate higher)."""
@@ -120,8 +125,8 @@ def detectable(n1, n2, rate, alpha, power=0.8):
 
 def pearson(boots):
     """Pearson's X^2 of each boot's count around the boots' pooled rate."""
-    n = sum(r for r, _ in boots)
-    p = sum(x for _, x in boots) / n if n else 0.0
+    n, x_all = totals(boots)
+    p = x_all / n if n else 0.0
     if p <= 0.0 or p >= 1.0:
         return 0.0
     return sum((x - r * p) ** 2 / (r * p * (1 - p)) for r, x in boots if r)
@@ -136,8 +141,8 @@ def dispersion(*kernels):
 def quasi_greater(ctrl, pat):
     """The boot-level test: (p-value, phi, df)."""
     from scipy.stats import t as student
-    n1, a = sum(r for r, _ in ctrl), sum(x for _, x in ctrl)
-    n2, b = sum(r for r, _ in pat), sum(x for _, x in pat)
+    n1, a = totals(ctrl)
+    n2, b = totals(pat)
     phi, df = dispersion(ctrl, pat)
     phi = max(1.0, phi)
     p = (a + b) / (n1 + n2)
@@ -167,8 +172,8 @@ def quasi_detectable(n1, n2, rate, phi, df, alpha, power=0.8):
 
 def judge(ctrl, pat, level):
     """(p, test's name, detectable rate) for one patched kernel."""
-    n1, a = sum(r for r, _ in ctrl), sum(x for _, x in ctrl)
-    n2, b = sum(r for r, _ in pat), sum(x for _, x in pat)
+    n1, a = totals(ctrl)
+    n2, b = totals(pat)
     # A control without any incomplete migration: judge the power at the
     # rate one event in its sample would show.
     base = a / n1 if a else 1 / max(n1, 1)
@@ -199,7 +204,7 @@ def main(argv):
         print(__doc__.strip().split('\n\n')[1], file=sys.stderr)
         return 2
     s_label, ctrl = read(argv[0])
-    n1, a = sum(r for r, _ in ctrl), sum(x for _, x in ctrl)
+    n1, a = totals(ctrl)
     k = len(argv) - 1
     level = alpha / k
     print(f'rate_judge: control {s_label}: {a} incomplete of {n1} runs in {len(ctrl)} boots '
@@ -209,7 +214,7 @@ def main(argv):
     bad = 0
     for arg in argv[1:]:
         label, pat = read(arg)
-        n2, b = sum(r for r, _ in pat), sum(x for _, x in pat)
+        n2, b = totals(pat)
         if n1 == 0 or n2 == 0:
             print(f'rate_judge: {label}: no test runs', file=sys.stderr)
             bad = 1
