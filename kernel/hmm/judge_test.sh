@@ -51,9 +51,9 @@ expect fail "a test that never passes" \
 # rate passes; one at the rate main 5f89d33's CI recorded for direct (9 of
 # 56 against stock's 0 of 56) fails.  HOW names the test the rule must
 # pick: Fisher's over runs below 3 boots each, the boot-level one from 3.
-rate() {	# pass|fail HOW WHAT CONTROL PATCHED
+rate() {	# pass|fail HOW WHAT CONTROL PATCHED (rate_judge.py options in $ropts)
 	local rc=0
-	/usr/bin/python3 "$here/rate_judge.py" "control=$here/testdata/$4" "patched=$here/testdata/$5" \
+	/usr/bin/python3 "$here/rate_judge.py" ${ropts:-} "control=$here/testdata/$4" "patched=$here/testdata/$5" \
 		>"$tmp/out" 2>&1 || rc=$?
 	if { { [ "$1" = pass ] && [ $rc = 0 ]; } || { [ "$1" = fail ] && [ $rc = 1 ]; }; } &&
 		tail -1 "$tmp/out" | grep -q ", $2"; then
@@ -82,5 +82,17 @@ rate pass 'boot-level' "1.6x with the -smp 4 control's spread" \
 	boots-stock-smp4.tsv boots-overdispersed-1.6x.tsv
 rate pass 'boot-level' "a steady 2x against the -smp 4 control's spread" \
 	boots-stock-smp4.tsv boots-steady-2x.tsv
+# CI's rule (stage.sh: --phi-ref, the dispersion the full comparisons
+# measured, whatever the boots): direct's CI rate in CI's three boots must
+# still fail, the control against itself pass, and the test named must be
+# the effective-sample one, not the boot-level one its boots would pick.
+ropts="--phi-ref 1.57"
+rate fail 'Fisher over effective runs' "direct's CI rate in CI's three boots, phi 1.57" \
+	boots-stock-ci-3x.tsv boots-direct-ci-3x.tsv
+rate pass 'Fisher over effective runs' "the control against itself, phi 1.57" \
+	boots-stock-ci-3x.tsv boots-stock-ci-3x.tsv
+rate pass 'Fisher over effective runs' "a patched kernel at the control's rate, phi 1.57" \
+	rate-stock-ci-5f89d33.stress rate-at-stock-rate.stress
+ropts=
 [ $failed = 0 ] || { echo "judge_test.sh: FAIL" >&2; exit 1; }
 echo "judge_test.sh: PASS"

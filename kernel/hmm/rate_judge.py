@@ -3,7 +3,7 @@
 """kernel/hmm/rate_judge.py - does a patched kernel leave migrations
 incomplete under the stress load more often than the stock control?
 
-    rate_judge.py [--alpha A] STOCK PATCHED [PATCHED...]
+    rate_judge.py [--alpha A] [--phi-ref F] STOCK PATCHED [PATCHED...]
 
 Each argument is "[LABEL=]FILE[,FILE...]": one kernel's boots.  A FILE is
 either one boot's stress summary written by run.sh (stress_judge.awk's
@@ -31,6 +31,13 @@ incomplete migrations per test run is no higher than stock's":
    where runs are independent.  At -smp 2 (CI's setting) the ten-boot
    comparison s118v measured phi (printed by --dispersion); at -smp 4
    runs are overdispersed, so CI does not judge one -smp 4 boot this way.
+ - With --phi-ref F (CI's stress step, whatever the boots): Fisher's exact
+   test over the effective sample, every kernel's runs and incomplete
+   counts divided by F, a dispersion measured beforehand in the full
+   comparisons, and rounded half up.  A few boots cannot estimate phi
+   (the boot-level test at 3 boots has 4 df and almost no power), and
+   Fisher's test over the raw runs of overdispersed boots raises false
+   alarms above alpha (kernel/hmm/rate_sim.py measures both).
 
 The family-wise error rate is alpha (default 0.01) across the patched
 kernels judged at once (Bonferroni): with k of them, a patched kernel fails
@@ -80,6 +87,24 @@ def fisher_greater(a, n1, b, n2):
     hi = min(k, n2)
     return sum(math.comb(n2, x) * math.comb(n1, k - x)
                for x in range(b, hi + 1)) / total
+
+
+def effective(boots, phi_ref):
+    """(runs, incomplete) of the effective sample: both divided by the
+    dispersion of reference and rounded (half up), so that a sample of
+    overdispersed boots weighs what as many independent runs would."""
+    n, x = totals(boots)
+    if not phi_ref or phi_ref <= 1.0:
+        return n, x
+    return max(1, math.floor(n / phi_ref + 0.5)), math.floor(x / phi_ref + 0.5)
+
+
+def runs_greater(ctrl, pat, phi_ref=None):
+    """The test below the boot-level minimum: Fisher's exact test over the
+    runs, on the effective sample when PHI_REF is given."""
+    n1, a = effective(ctrl, phi_ref)
+    n2, b = effective(pat, phi_ref)
+    return fisher_greater(a, n1, b, n2)
 
 
 def critical(n1, n2, alpha):
@@ -170,13 +195,18 @@ def quasi_detectable(n1, n2, rate, phi, df, alpha, power=0.8):
     return hi_r
 
 
-def judge(ctrl, pat, level):
+def judge(ctrl, pat, level, phi_ref=None):
     """(p, test's name, detectable rate) for one patched kernel."""
     n1, a = totals(ctrl)
     n2, b = totals(pat)
     # A control without any incomplete migration: judge the power at the
     # rate one event in its sample would show.
     base = a / n1 if a else 1 / max(n1, 1)
+    if phi_ref:
+        m1, m2 = effective(ctrl, phi_ref)[0], effective(pat, phi_ref)[0]
+        det = detectable(m1, m2, base, level) if m1 + m2 <= 4000 else float('nan')
+        return (runs_greater(ctrl, pat, phi_ref),
+                f'Fisher over effective runs (phi {phi_ref:g} of reference)', det, base)
     if min(len(ctrl), len(pat)) >= BOOT_LEVEL_MIN:
         p, phi, df = quasi_greater(ctrl, pat)
         det = quasi_detectable(n1, n2, base, phi, df, level)
@@ -197,8 +227,15 @@ def main(argv):
         phi, df = dispersion(*[b for _, b in ks])
         print(f'rate_judge: pooled: phi {phi:.2f} ({df} df)')
         return 0
-    if len(argv) > 1 and argv[0] == '--alpha':
-        alpha = float(argv[1])
+    phi_ref = None
+    while len(argv) > 1 and argv[0] in ('--alpha', '--phi-ref'):
+        if argv[0] == '--alpha':
+            alpha = float(argv[1])
+        else:
+            phi_ref = float(argv[1])
+            if not phi_ref >= 1.0:
+                print('rate_judge: --phi-ref must be at least 1', file=sys.stderr)
+                return 2
         argv = argv[2:]
     if len(argv) < 2:
         print(__doc__.strip().split('\n\n')[1], file=sys.stderr)
@@ -207,9 +244,13 @@ def main(argv):
     n1, a = totals(ctrl)
     k = len(argv) - 1
     level = alpha / k
+    if phi_ref:
+        how = f'one-sided Fisher exact over effective runs (runs and counts / {phi_ref:g})'
+    else:
+        how = (f'one-sided, boot-level test with >= {BOOT_LEVEL_MIN} boots each, '
+               'else Fisher exact over runs')
     print(f'rate_judge: control {s_label}: {a} incomplete of {n1} runs in {len(ctrl)} boots '
-          f'({100 * a / max(n1, 1):.1f} %); one-sided, boot-level test with >= {BOOT_LEVEL_MIN} '
-          f'boots each, else Fisher exact over runs; fail at p < {alpha}/{k} '
+          f'({100 * a / max(n1, 1):.1f} %); {how}; fail at p < {alpha}/{k} '
           f'(family-wise {alpha}, Bonferroni over {k})')
     bad = 0
     for arg in argv[1:]:
@@ -219,7 +260,7 @@ def main(argv):
             print(f'rate_judge: {label}: no test runs', file=sys.stderr)
             bad = 1
             continue
-        p, how, det, base = judge(ctrl, pat, level)
+        p, how, det, base = judge(ctrl, pat, level, phi_ref)
         verdict = 'FAIL: measurably higher than the control' if p < level else 'pass'
         print(f'rate_judge: {label}: {b} incomplete of {n2} runs in {len(pat)} boots '
               f'({100 * b / n2:.1f} %), {how}: p = {p:.3g}: {verdict}; this sample sees '
